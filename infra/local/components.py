@@ -1,0 +1,250 @@
+"""Each local stand-in as a component: start, wait until healthy, describe its env, stop."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from infra.local.processes import ManagedProcess, StackError, free_port, http_ok, tcp_open, wait_until
+
+REPO = Path(__file__).resolve().parents[2]
+EMULATOR_BIN = Path(os.environ.get("FA_EMULATOR_VENV", REPO / ".venv-emulators")) / "bin"
+PUBSUB_JAR_GLOBS = (
+    "/usr/lib/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar",
+    "/usr/share/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar",
+    os.path.expanduser("~/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar"),
+)
+
+
+def _emulator_tool(name: str) -> str:
+    path = EMULATOR_BIN / name
+    if not path.exists():
+        raise StackError(f"{path} is missing: run `make emulators` (creates the emulators' own venv)")
+    return str(path)
+
+
+def _as_postgres(argv: list[str]) -> list[str]:
+    # initdb and postgres refuse to run as root: drop to the postgres OS user when we are root.
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *argv]
+    return argv
+
+
+def postgres_bindir() -> Path:
+    """Where initdb/pg_ctl live: FA_PG_BINDIR, pg_config, or Debian's versioned folders."""
+    candidates = [os.environ.get("FA_PG_BINDIR", "")]
+    if shutil.which("pg_config"):
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=False)
+        candidates.append(out.stdout.strip())
+    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    for candidate in candidates:
+        if candidate and (Path(candidate) / "initdb").exists():
+            return Path(candidate)
+    raise StackError(
+        "PostgreSQL server binaries (initdb, pg_ctl) not found. Install them with "
+        "`apt-get install -y postgresql` or set FA_PG_BINDIR to their folder."
+    )
+
+
+@dataclass
+class Postgres:
+    root: Path
+    port: int = field(default_factory=free_port)
+    database: str = "following"
+    name: str = "postgres"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "pgdata"
+
+    @property
+    def log_path(self) -> Path:
+        return self.root / "logs" / "postgres.log"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+pg8000://postgres@127.0.0.1:{self.port}/{self.database}"
+
+    def start(self) -> None:
+        bindir = postgres_bindir()
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log_path.touch()
+        if os.geteuid() == 0:
+            shutil.chown(self.log_path, "postgres")
+        if not (self.data_dir / "PG_VERSION").exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            if os.geteuid() == 0:
+                shutil.chown(self.data_dir, "postgres")
+            self.data_dir.chmod(0o700)
+            # Trust auth on loopback only: this cluster exists for the local stack and tests.
+            self._run([str(bindir / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
+                       "--auth=trust", "-E", "UTF8", "--no-sync"])
+        options = f"-p {self.port} -h 127.0.0.1 -k {self.data_dir} -c fsync=off -c synchronous_commit=off " \
+                  "-c full_page_writes=off -c max_connections=300"
+        self._run([str(bindir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_path),
+                   "-o", options, "-w", "-t", "60", "start"])
+        exists = self._run([str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                            "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'"])
+        if not exists.strip():
+            self._run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                       self.database])
+
+    @staticmethod
+    def _run(argv: list[str]) -> str:
+        result = subprocess.run(_as_postgres(argv), capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise StackError(f"{argv[0]} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+        return result.stdout
+
+    def healthy(self) -> bool:
+        return tcp_open(self.port)
+
+    def env(self) -> dict[str, str]:
+        return {"FA_DATABASE__URL": self.url}
+
+    def stop(self) -> None:
+        if (self.data_dir / "postmaster.pid").exists():
+            bindir = postgres_bindir()
+            subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast",
+                                         "-w", "stop"]), capture_output=True, check=False)
+
+
+@dataclass
+class PubSubEmulator:
+    logs: Path
+    port: int = field(default_factory=free_port)
+    name: str = "pubsub"
+    process: ManagedProcess | None = None
+
+    @staticmethod
+    def jar() -> str:
+        override = os.environ.get("FA_PUBSUB_EMULATOR_JAR")
+        found = [override] if override else [p for g in PUBSUB_JAR_GLOBS for p in sorted(glob.glob(g))]
+        if not found or not Path(found[-1]).exists():
+            raise StackError("Pub/Sub emulator jar not found: install the gcloud SDK's pubsub-emulator "
+                             "component or set FA_PUBSUB_EMULATOR_JAR")
+        if not shutil.which("java"):
+            raise StackError("java not found: the Pub/Sub emulator needs a JRE (apt-get install -y default-jre-headless)")
+        return found[-1]
+
+    def start(self) -> None:
+        self.process = ManagedProcess(
+            self.name, ["java", "-jar", self.jar(), "--host=127.0.0.1", f"--port={self.port}"],
+            self.logs / "pubsub.log",
+        )
+        self.process.start()
+
+    def healthy(self) -> bool:
+        return bool(self.process and self.process.check_alive() and http_ok(f"http://127.0.0.1:{self.port}/"))
+
+    def env(self) -> dict[str, str]:
+        return {"FA_PUBSUB__EMULATOR_HOST": f"127.0.0.1:{self.port}"}
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop()
+
+
+@dataclass
+class ToolProcess:
+    """A stand-in that is one command of the emulators' venv and answers HTTP on its port."""
+
+    name: str
+    logs: Path
+    args: tuple[str, ...]
+    health_path: str = "/"
+    env_vars: tuple[tuple[str, str], ...] = ()
+    port: int = field(default_factory=free_port)
+    process: ManagedProcess | None = None
+
+    def start(self) -> None:
+        tool, *rest = self.args
+        argv = [_emulator_tool(tool), *(a.format(port=self.port) for a in rest)]
+        self.process = ManagedProcess(self.name, argv, self.logs / f"{self.name}.log")
+        self.process.start()
+
+    def healthy(self) -> bool:
+        if not (self.process and self.process.check_alive()):
+            return False
+        if self.health_path:
+            return http_ok(f"http://127.0.0.1:{self.port}{self.health_path}")
+        return tcp_open(self.port)
+
+    def env(self) -> dict[str, str]:
+        return {key: value.format(port=self.port) for key, value in self.env_vars}
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop()
+
+
+def tasks_emulator(logs: Path) -> ToolProcess:
+    return ToolProcess("cloudtasks", logs, ("gcloud-tasks-emulator", "start", "--port={port}", "--quiet"),
+                       health_path="", env_vars=(("FA_TASKS__EMULATOR_HOST", "127.0.0.1:{port}"),))
+
+
+def moto_s3(logs: Path) -> ToolProcess:
+    return ToolProcess(
+        "s3", logs, ("moto_server", "-H", "127.0.0.1", "-p", "{port}"),
+        health_path="/moto-api/",
+        env_vars=(("FA_STORAGE__ENDPOINT_URL", "http://127.0.0.1:{port}"),
+                  ("FA_STORAGE__ACCESS_KEY_ID", "local-access-key"),
+                  ("FA_STORAGE__SECRET_ACCESS_KEY", "local-secret-key"),
+                  ("FA_STORAGE__CDN_BASE_URL", "http://127.0.0.1:{port}/thumbnails")),
+    )
+
+
+def localstripe(logs: Path) -> ToolProcess:
+    return ToolProcess("stripe", logs, ("localstripe", "--port", "{port}"),
+                       health_path="/js.stripe.com/v3/",
+                       env_vars=(("FA_STRIPE__API_BASE", "http://127.0.0.1:{port}"),
+                                 ("FA_STRIPE__SECRET_KEY", "sk_test_localstripe")))
+
+
+@dataclass
+class Function:
+    """One functions-framework process serving one target."""
+
+    target: str
+    source: Path
+    logs: Path
+    env_vars: dict[str, str]
+    port: int = field(default_factory=free_port)
+    process: ManagedProcess | None = None
+
+    @property
+    def name(self) -> str:
+        return f"fn-{self.target}"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        framework = Path(sys.executable).parent / "functions-framework"
+        argv = [str(framework), "--source", str(self.source), "--target", self.target,
+                "--host", "127.0.0.1", "--port", str(self.port)]
+        env = {**self.env_vars, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+        self.process = ManagedProcess(self.name, argv, self.logs / f"{self.name}.log", env=env, cwd=REPO)
+        self.process.start()
+
+    def healthy(self) -> bool:
+        return bool(self.process and self.process.check_alive() and tcp_open(self.port))
+
+    def env(self) -> dict[str, str]:
+        return {}
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop()
+
+
+def wait_healthy(component: Postgres | PubSubEmulator | ToolProcess | Function, timeout_s: float = 60) -> None:
+    """Block until the component answers; raise with its log when it does not."""
+    log = getattr(getattr(component, "process", None), "log_path", None) or getattr(component, "log_path", None)
+    wait_until(component.healthy, what=component.name, timeout_s=timeout_s, log=log)

@@ -1,0 +1,206 @@
+"""The one settings object: nested groups, a profile, env/.env locally and Secret Manager in prod.
+
+Env vars use the prefix ``FA_`` and ``__`` between group and field: ``FA_DATABASE__URL``,
+``FA_STRIPE__WEBHOOK_SECRET``. The default profile is ``prod`` so that an unconfigured deployment is
+strict, never lax: only ``local`` and ``test`` may run with missing or placeholder secrets.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from shared.secrets import SecretManagerSource
+
+
+class Profile(StrEnum):
+    LOCAL = "local"
+    TEST = "test"
+    PROD = "prod"
+
+
+class DatabaseSettings(BaseModel):
+    url: SecretStr | None = None
+    # A Cloud Functions instance serves `concurrency` requests at once (1 for workers, 8 for the API),
+    # so it never needs more connections than that. pool_size + max_overflow = 5 per instance keeps
+    # max_instances x 5 well inside Supabase's pooler limit; the old monolith held 315 open at once.
+    pool_size: int = Field(default=2, ge=1, le=20)
+    max_overflow: int = Field(default=3, ge=0, le=20)
+    pool_timeout_s: float = Field(default=10.0, gt=0)
+    # Supabase's pooler drops idle server connections; recycle before it does.
+    pool_recycle_s: int = Field(default=300, ge=30)
+    statement_timeout_ms: int = Field(default=15_000, ge=100)
+    connect_timeout_s: int = Field(default=10, ge=1)
+
+
+class PubSubSettings(BaseModel):
+    project_id: str = "following-local"
+    emulator_host: str | None = None
+    # Where push subscriptions deliver (the functions' base URLs), and the identity Pub/Sub signs
+    # OIDC tokens as. Terraform sets both in prod.
+    push_service_account: str | None = None
+    max_delivery_attempts: int = Field(default=5, ge=5, le=100)
+
+
+class TasksSettings(BaseModel):
+    project_id: str = "following-local"
+    location: str = "europe-west4"
+    inference_queue: str = "inference"
+    emulator_host: str | None = None
+    # Cloud Tasks attaches an OIDC token minted for this account; the inference service verifies it.
+    invoker_service_account: str | None = None
+    inference_url: str = "http://127.0.0.1:8090"
+
+
+class StorageSettings(BaseModel):
+    endpoint_url: str | None = None
+    region: str = "auto"
+    access_key_id: SecretStr | None = None
+    secret_access_key: SecretStr | None = None
+    bucket: str = "thumbnails"
+    cdn_base_url: str = "http://127.0.0.1:9000/thumbnails"
+
+
+class StripeSettings(BaseModel):
+    secret_key: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+    publishable_key: str | None = None
+    api_base: str | None = None  # localstripe or a test stand-in; None means Stripe itself
+    webhook_tolerance_s: int = Field(default=300, ge=1, le=600)
+
+
+class ApifySettings(BaseModel):
+    token: SecretStr | None = None
+    api_url: str | None = None  # the local stand-in; None means Apify itself
+    actor: str = "apify/instagram-scraper"
+
+
+class AuthSettings(BaseModel):
+    supabase_url: str | None = None
+    jwt_audience: str = "authenticated"
+    jwt_issuer: str | None = None
+    jwks_url: str | None = None
+    hs256_secret: SecretStr | None = None
+    supabase_service_key: SecretStr | None = None
+    leeway_s: int = Field(default=30, ge=0, le=120)
+
+
+class InferenceSettings(BaseModel):
+    model_profile: Literal["lite", "full"] = "lite"
+    models_dir: str = "/models"
+    max_batch_tokens: int = Field(default=16_384, ge=256)
+    max_queue: int = Field(default=2_048, ge=1)
+
+
+class DiscoverySettings(BaseModel):
+    enabled: bool = False
+    max_profiles_per_run: int = Field(default=25, ge=1)
+    max_profiles_per_day: int = Field(default=1_000, ge=1)
+
+
+class MaintenanceSettings(BaseModel):
+    processed_messages_retention_days: int = Field(default=14, ge=1)
+
+
+# Values that are obviously not real secrets. Matched case-insensitively against the whole value.
+_PLACEHOLDER = re.compile(
+    r"^(|x+|\*+|.*changeme.*|.*change[-_]me.*|.*placeholder.*|.*example.*|.*dummy.*|your[-_].*|"
+    r"<.*>|\$\{.*\}|todo|secret|password|test|local|none|null|sk_test_x+|whsec_x*)$",
+    re.IGNORECASE,
+)
+
+# Secrets every prod instance needs; Secret Manager names are in shared.secrets.
+REQUIRED_PROD_SECRETS: tuple[tuple[str, str], ...] = (
+    ("database", "url"),
+    ("storage", "access_key_id"),
+    ("storage", "secret_access_key"),
+    ("stripe", "secret_key"),
+    ("stripe", "webhook_secret"),
+    ("apify", "token"),
+    ("auth", "supabase_service_key"),
+)
+
+
+def is_placeholder(value: str) -> bool:
+    """True when a secret value is empty or an obvious placeholder."""
+    return bool(_PLACEHOLDER.match(value.strip()))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="FA_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    profile: Profile = Profile.PROD
+    service_name: str = "following-analytics"
+    gcp_project: str | None = None
+    log_level: str = "INFO"
+    freshness_days: int = Field(default=7, ge=1)
+
+    database: DatabaseSettings = DatabaseSettings()
+    pubsub: PubSubSettings = PubSubSettings()
+    tasks: TasksSettings = TasksSettings()
+    storage: StorageSettings = StorageSettings()
+    stripe: StripeSettings = StripeSettings()
+    apify: ApifySettings = ApifySettings()
+    auth: AuthSettings = AuthSettings()
+    inference: InferenceSettings = InferenceSettings()
+    discovery: DiscoverySettings = DiscoverySettings()
+    maintenance: MaintenanceSettings = MaintenanceSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Explicit values and env win; Secret Manager fills what is still missing (prod only).
+        return (init_settings, env_settings, dotenv_settings, SecretManagerSource(settings_cls))
+
+    @property
+    def is_local(self) -> bool:
+        return self.profile in (Profile.LOCAL, Profile.TEST)
+
+    @model_validator(mode="after")
+    def _refuse_weak_prod_config(self) -> Settings:
+        if self.is_local:
+            return self
+        problems = []
+        for group, name in REQUIRED_PROD_SECRETS:
+            secret: SecretStr | None = getattr(getattr(self, group), name)
+            if secret is None:
+                problems.append(f"{group}.{name} is missing")
+            elif is_placeholder(secret.get_secret_value()):
+                problems.append(f"{group}.{name} is a placeholder")
+        if self.auth.jwks_url is None and self.auth.hs256_secret is None:
+            problems.append("auth needs jwks_url or hs256_secret to verify tokens")
+        if self.auth.hs256_secret is not None and is_placeholder(self.auth.hs256_secret.get_secret_value()):
+            problems.append("auth.hs256_secret is a placeholder")
+        if self.auth.jwt_issuer is None:
+            problems.append("auth.jwt_issuer is missing")
+        if self.pubsub.emulator_host or self.tasks.emulator_host:
+            problems.append("emulator hosts are set outside the local profile")
+        if problems:
+            raise ValueError(f"refusing to start with profile={self.profile}: " + "; ".join(problems))
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this instance, read once (env, .env, then Secret Manager in prod)."""
+    return Settings()

@@ -1,0 +1,47 @@
+"""Search jobs: one in flight per username, stage progress, always a terminal state with a reason."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.columns import created_at, updated_at, uuid_pk
+from shared.db import Base
+
+ACTIVE_STATUSES = ("queued", "running")
+TERMINAL_STATUSES = ("complete", "partial", "failed")
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'running', 'complete', 'partial', 'failed')", name="status_known"
+        ),
+        CheckConstraint("status NOT IN ('partial', 'failed') OR reason IS NOT NULL", name="reason_when_not_ok"),
+        # Create-or-join: at most one in-flight job per username, enforced by Postgres.
+        Index(
+            "uq_jobs_username_in_flight",
+            "username",
+            unique=True,
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
+
+    id: Mapped[uuid_pk]
+    username: Mapped[str] = mapped_column(Text)
+    creator_id: Mapped[int | None] = mapped_column(ForeignKey("creators.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(Text, default="queued")
+    # {"scrape": {"status": "done", "done": 1, "total": 1, "error": null}, "cdn": {...}, ...}
+    stages: Mapped[dict] = mapped_column(JSONB, default=dict)
+    reason: Mapped[str | None] = mapped_column(Text)
+    refresh: Mapped[bool] = mapped_column(default=False)
+    requested_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_by_team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
+    created_at: Mapped[created_at]
+    updated_at: Mapped[updated_at]
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,25 @@
+"""Imports every domain's models so that Base.metadata holds the whole schema (Alembic, tests)."""
+
+from shared.analysis import models as analysis_models
+from shared.billing import models as billing_models
+from shared.creators import models as creators_models
+from shared.credits import models as credits_models
+from shared.db import Base
+from shared.events import models as events_models
+from shared.jobs import models as jobs_models
+from shared.maintenance import models as maintenance_models
+from shared.teams import models as teams_models
+
+metadata = Base.metadata
+
+__all__ = [
+    "analysis_models",
+    "billing_models",
+    "creators_models",
+    "credits_models",
+    "events_models",
+    "jobs_models",
+    "maintenance_models",
+    "metadata",
+    "teams_models",
+]

@@ -1,0 +1,47 @@
+"""Users (Supabase `sub`), teams and memberships. Teams own wallets, unlocks and subscriptions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Text
+from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shared.columns import created_at, uuid_pk
+from shared.db import Base
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    # The Supabase auth user id (JWT `sub`), not generated here.
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    email: Mapped[str | None] = mapped_column(Text, unique=True)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[created_at]
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[uuid_pk]
+    name: Mapped[str] = mapped_column(Text)
+    is_personal: Mapped[bool] = mapped_column(default=False)
+    plan: Mapped[str] = mapped_column(Text, default="free")
+    created_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[created_at]
+
+
+class TeamMember(Base):
+    __tablename__ = "team_members"
+    __table_args__ = (CheckConstraint("role IN ('owner', 'admin', 'member')", name="role_known"),)
+
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(Text, default="member")
+    joined_at: Mapped[created_at]
