@@ -1,0 +1,1 @@
+"""Cloud Functions entry points: thin, one module per deployed function."""

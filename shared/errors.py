@@ -1,15 +1,15 @@
 """Domain errors. Runtimes map them to HTTP in one place (shared.http.problems).
 
-    DomainError
-    ├── InvalidInput          400  the request or message is malformed
-    │   └── InvalidEnvelope   400  not a Pub/Sub push body nor a Pub/Sub CloudEvent
-    ├── Unauthorized          401
-    ├── Forbidden             403
-    ├── NotFound              404
-    ├── Conflict              409
-    ├── InsufficientCredits   402
-    ├── RateLimited           429
-    └── Unavailable           503  a dependency is down; retrying later may work
+DomainError
+├── InvalidInput          400  the request or message is malformed
+│   └── InvalidEnvelope   400  not a Pub/Sub push body nor a Pub/Sub CloudEvent
+├── Unauthorized          401
+├── Forbidden             403
+├── NotFound              404
+├── Conflict              409
+├── InsufficientCredits   402
+├── RateLimited           429
+└── Unavailable           503  a dependency is down; retrying later may work
 """
 
 from __future__ import annotations

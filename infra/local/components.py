@@ -82,17 +82,64 @@ class Postgres:
                 shutil.chown(self.data_dir, "postgres")
             self.data_dir.chmod(0o700)
             # Trust auth on loopback only: this cluster exists for the local stack and tests.
-            self._run([str(bindir / "initdb"), "-D", str(self.data_dir), "-U", "postgres",
-                       "--auth=trust", "-E", "UTF8", "--no-sync"])
-        options = f"-p {self.port} -h 127.0.0.1 -k {self.data_dir} -c fsync=off -c synchronous_commit=off " \
-                  "-c full_page_writes=off -c max_connections=300"
-        self._run([str(bindir / "pg_ctl"), "-D", str(self.data_dir), "-l", str(self.log_path),
-                   "-o", options, "-w", "-t", "60", "start"])
-        exists = self._run([str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                            "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'"])
+            self._run(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(self.data_dir),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ]
+            )
+        options = (
+            f"-p {self.port} -h 127.0.0.1 -k {self.data_dir} -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off -c max_connections=300"
+        )
+        self._run(
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_path),
+                "-o",
+                options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
+        exists = self._run(
+            [
+                str(bindir / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-tAc",
+                f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'",
+            ]
+        )
         if not exists.strip():
-            self._run([str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                       self.database])
+            self._run(
+                [
+                    str(bindir / "createdb"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    "postgres",
+                    self.database,
+                ]
+            )
 
     @staticmethod
     def _run(argv: list[str]) -> str:
@@ -110,8 +157,11 @@ class Postgres:
     def stop(self) -> None:
         if (self.data_dir / "postmaster.pid").exists():
             bindir = postgres_bindir()
-            subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast",
-                                         "-w", "stop"]), capture_output=True, check=False)
+            subprocess.run(
+                _as_postgres([str(bindir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"]),
+                capture_output=True,
+                check=False,
+            )
 
 
 @dataclass
@@ -126,15 +176,20 @@ class PubSubEmulator:
         override = os.environ.get("FA_PUBSUB_EMULATOR_JAR")
         found = [override] if override else [p for g in PUBSUB_JAR_GLOBS for p in sorted(glob.glob(g))]
         if not found or not Path(found[-1]).exists():
-            raise StackError("Pub/Sub emulator jar not found: install the gcloud SDK's pubsub-emulator "
-                             "component or set FA_PUBSUB_EMULATOR_JAR")
+            raise StackError(
+                "Pub/Sub emulator jar not found: install the gcloud SDK's pubsub-emulator "
+                "component or set FA_PUBSUB_EMULATOR_JAR"
+            )
         if not shutil.which("java"):
-            raise StackError("java not found: the Pub/Sub emulator needs a JRE (apt-get install -y default-jre-headless)")
+            raise StackError(
+                "java not found: the Pub/Sub emulator needs a JRE (apt-get install -y default-jre-headless)"
+            )
         return found[-1]
 
     def start(self) -> None:
         self.process = ManagedProcess(
-            self.name, ["java", "-jar", self.jar(), "--host=127.0.0.1", f"--port={self.port}"],
+            self.name,
+            ["java", "-jar", self.jar(), "--host=127.0.0.1", f"--port={self.port}"],
             self.logs / "pubsub.log",
         )
         self.process.start()
@@ -184,26 +239,41 @@ class ToolProcess:
 
 
 def tasks_emulator(logs: Path) -> ToolProcess:
-    return ToolProcess("cloudtasks", logs, ("gcloud-tasks-emulator", "start", "--port={port}", "--quiet"),
-                       health_path="", env_vars=(("FA_TASKS__EMULATOR_HOST", "127.0.0.1:{port}"),))
+    return ToolProcess(
+        "cloudtasks",
+        logs,
+        ("gcloud-tasks-emulator", "start", "--port={port}", "--quiet"),
+        health_path="",
+        env_vars=(("FA_TASKS__EMULATOR_HOST", "127.0.0.1:{port}"),),
+    )
 
 
 def moto_s3(logs: Path) -> ToolProcess:
     return ToolProcess(
-        "s3", logs, ("moto_server", "-H", "127.0.0.1", "-p", "{port}"),
+        "s3",
+        logs,
+        ("moto_server", "-H", "127.0.0.1", "-p", "{port}"),
         health_path="/moto-api/",
-        env_vars=(("FA_STORAGE__ENDPOINT_URL", "http://127.0.0.1:{port}"),
-                  ("FA_STORAGE__ACCESS_KEY_ID", "local-access-key"),
-                  ("FA_STORAGE__SECRET_ACCESS_KEY", "local-secret-key"),
-                  ("FA_STORAGE__CDN_BASE_URL", "http://127.0.0.1:{port}/thumbnails")),
+        env_vars=(
+            ("FA_STORAGE__ENDPOINT_URL", "http://127.0.0.1:{port}"),
+            ("FA_STORAGE__ACCESS_KEY_ID", "local-access-key"),
+            ("FA_STORAGE__SECRET_ACCESS_KEY", "local-secret-key"),
+            ("FA_STORAGE__CDN_BASE_URL", "http://127.0.0.1:{port}/thumbnails"),
+        ),
     )
 
 
 def localstripe(logs: Path) -> ToolProcess:
-    return ToolProcess("stripe", logs, ("localstripe", "--port", "{port}"),
-                       health_path="/js.stripe.com/v3/",
-                       env_vars=(("FA_STRIPE__API_BASE", "http://127.0.0.1:{port}"),
-                                 ("FA_STRIPE__SECRET_KEY", "sk_test_localstripe")))
+    return ToolProcess(
+        "stripe",
+        logs,
+        ("localstripe", "--port", "{port}"),
+        health_path="/js.stripe.com/v3/",
+        env_vars=(
+            ("FA_STRIPE__API_BASE", "http://127.0.0.1:{port}"),
+            ("FA_STRIPE__SECRET_KEY", "sk_test_localstripe"),
+        ),
+    )
 
 
 @dataclass
@@ -227,8 +297,17 @@ class Function:
 
     def start(self) -> None:
         framework = Path(sys.executable).parent / "functions-framework"
-        argv = [str(framework), "--source", str(self.source), "--target", self.target,
-                "--host", "127.0.0.1", "--port", str(self.port)]
+        argv = [
+            str(framework),
+            "--source",
+            str(self.source),
+            "--target",
+            self.target,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         env = {**self.env_vars, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
         self.process = ManagedProcess(self.name, argv, self.logs / f"{self.name}.log", env=env, cwd=REPO)
         self.process.start()
@@ -244,7 +323,11 @@ class Function:
             self.process.stop()
 
 
-def wait_healthy(component: Postgres | PubSubEmulator | ToolProcess | Function, timeout_s: float = 60) -> None:
+def wait_healthy(
+    component: Postgres | PubSubEmulator | ToolProcess | Function, timeout_s: float = 60
+) -> None:
     """Block until the component answers; raise with its log when it does not."""
-    log = getattr(getattr(component, "process", None), "log_path", None) or getattr(component, "log_path", None)
+    log = getattr(getattr(component, "process", None), "log_path", None) or getattr(
+        component, "log_path", None
+    )
     wait_until(component.healthy, what=component.name, timeout_s=timeout_s, log=log)

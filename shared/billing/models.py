@@ -48,9 +48,7 @@ class PendingSignup(Base):
     """A payment-first signup: only this opaque id travels to Stripe; never a password."""
 
     __tablename__ = "pending_signups"
-    __table_args__ = (
-        CheckConstraint("status IN ('pending', 'completed', 'expired')", name="status_known"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('pending', 'completed', 'expired')", name="status_known"),)
 
     id: Mapped[uuid_pk]
     email: Mapped[str] = mapped_column(Text, index=True)

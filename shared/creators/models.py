@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -95,7 +104,9 @@ class MediaAsset(Base):
 
 class RelatedProfile(Base):
     __tablename__ = "related_profiles"
-    __table_args__ = (UniqueConstraint("creator_id", "username", name="uq_related_profiles_creator_username"),)
+    __table_args__ = (
+        UniqueConstraint("creator_id", "username", name="uq_related_profiles_creator_username"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="CASCADE"))

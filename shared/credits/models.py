@@ -5,7 +5,17 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -141,7 +151,9 @@ class UnlockedInfluencer(Base):
     team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="CASCADE"))
     unlocked_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("credit_transactions.id", ondelete="SET NULL"))
+    transaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credit_transactions.id", ondelete="SET NULL")
+    )
     unlocked_at: Mapped[created_at]
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     extra: Mapped[dict] = mapped_column(JSONB, default=dict)

@@ -1,0 +1,37 @@
+"""The public HTTP API function (`api` target). Later issues add search, credits, teams and billing routes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import functions_framework
+from flask import Request
+from pydantic import BaseModel
+from werkzeug.wrappers import Response
+
+from shared import health
+from shared.http.openapi import serve_openapi
+from shared.http.router import RequestContext, Router
+
+router = Router(
+    "Following Analytics API",
+    description="Creator analytics for brands: search, reports, credits and billing.",
+)
+serve_openapi(router)
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded"]
+    database: Literal["ok", "unreachable"]
+
+
+@router.get("/healthz", response=HealthOut, tags=("meta",))
+def healthz(_ctx: RequestContext) -> HealthOut:
+    """Liveness and the database's reachability."""
+    db_ok = health.database_ok()
+    return HealthOut(status="ok" if db_ok else "degraded", database="ok" if db_ok else "unreachable")
+
+
+@functions_framework.http
+def api(request: Request) -> Response:
+    return router(request)

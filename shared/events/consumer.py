@@ -1,0 +1,56 @@
+"""The idempotent-consumer helper: the (consumer, key) record and the effect commit in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Generic, TypeVar
+
+from sqlalchemy import delete, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from shared.db import session_scope
+from shared.events.envelope import PushMessage
+from shared.events.models import ProcessedMessage
+from shared.events.schemas import Event
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    duplicate: bool
+    result: T | None = None
+
+
+def message_key(message: PushMessage, event: Event) -> str:
+    """The event's business key when it has one, else the Pub/Sub message id."""
+    return event.key() or f"msg:{message.message_id}"
+
+
+def consume_once(*, consumer: str, key: str, effect: Callable[[Session], T]) -> Outcome[T]:
+    """Run `effect` at most once per (consumer, key): a duplicate, even a concurrent one, is skipped.
+
+    The marker row and the effect share one transaction, so an effect that raises leaves no marker
+    and the redelivery runs it again; a concurrent duplicate waits on the row lock, then skips.
+    """
+    with session_scope() as session:
+        claimed = session.execute(
+            insert(ProcessedMessage)
+            .values(consumer=consumer, message_key=key)
+            .on_conflict_do_nothing(index_elements=["consumer", "message_key"])
+            .returning(ProcessedMessage.message_key)
+        ).first()
+        if claimed is None:
+            return Outcome(duplicate=True)
+        return Outcome(duplicate=False, result=effect(session))
+
+
+def prune_processed(*, db_session: Session, older_than: timedelta) -> int:
+    """Forget dedupe records older than any redelivery can be (Pub/Sub keeps messages ≤ 7 days)."""
+    result = db_session.execute(
+        delete(ProcessedMessage).where(ProcessedMessage.processed_at < func.now() - older_than)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,86 @@
+"""Typed event payloads, one per topic. A payload's `key` is its business key for dedupe."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.events.topics import Topic
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    topic: ClassVar[Topic]
+    schema_version: Literal[1] = 1
+
+    def key(self) -> str | None:
+        """A business key that makes two different messages the same effect (None: the message id)."""
+        return None
+
+
+class CreatorScrapeRequested(Event):
+    topic = Topic.CREATOR_SCRAPE_REQUESTED
+    job_id: uuid.UUID
+    username: str = Field(min_length=1, max_length=30)
+    refresh: bool = False
+
+    def key(self) -> str:
+        return f"job:{self.job_id}"
+
+
+class CdnImageRequested(Event):
+    topic = Topic.CDN_IMAGE_REQUESTED
+    job_id: uuid.UUID | None = None
+    asset_id: int = Field(gt=0)
+    source_url: str = Field(min_length=1, max_length=4096)
+
+    def key(self) -> str:
+        return f"asset:{self.asset_id}"
+
+
+class CreatorAnalyzed(Event):
+    topic = Topic.CREATOR_ANALYZED
+    job_id: uuid.UUID
+    creator_id: int = Field(gt=0)
+
+    def key(self) -> str:
+        return f"job:{self.job_id}"
+
+
+class DiscoveryRequested(Event):
+    topic = Topic.DISCOVERY_REQUESTED
+    max_profiles: int | None = Field(default=None, ge=1, le=1000)
+
+
+MaintenanceTask = Literal["prune_processed_messages"]
+
+
+class MaintenanceRequested(Event):
+    topic = Topic.MAINTENANCE_REQUESTED
+    task: MaintenanceTask
+    requested_at: datetime | None = None
+
+
+class NotificationRequested(Event):
+    topic = Topic.NOTIFICATION_REQUESTED
+    kind: Literal["payment_failed", "subscription_ending", "credits_low", "signup_invite"]
+    team_id: uuid.UUID | None = None
+    email: str | None = None
+    data: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
+EVENT_TYPES: dict[Topic, type[Event]] = {
+    cls.topic: cls
+    for cls in (
+        CreatorScrapeRequested,
+        CdnImageRequested,
+        CreatorAnalyzed,
+        DiscoveryRequested,
+        MaintenanceRequested,
+        NotificationRequested,
+    )
+}

@@ -1,0 +1,39 @@
+"""Every topic and push subscription, in one place (Terraform and the local stack both read this)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Topic(StrEnum):
+    CREATOR_SCRAPE_REQUESTED = "creator.scrape.requested"
+    CDN_IMAGE_REQUESTED = "cdn.image.requested"
+    CREATOR_ANALYZED = "creator.analyzed"
+    DISCOVERY_REQUESTED = "discovery.requested"
+    MAINTENANCE_REQUESTED = "maintenance.requested"
+    NOTIFICATION_REQUESTED = "notification.requested"
+
+
+DEAD_LETTER_TOPIC = "events.dead-letter"
+
+
+@dataclass(frozen=True)
+class PushSubscription:
+    """One consumer's push subscription: which topic, which function target receives it."""
+
+    topic: Topic
+    consumer: str  # the function target, also the idempotency namespace
+
+    @property
+    def name(self) -> str:
+        return f"{self.consumer}.{self.topic.value}"
+
+
+# Each consumer added by a later issue registers its subscription here.
+SUBSCRIPTIONS: tuple[PushSubscription, ...] = (PushSubscription(Topic.MAINTENANCE_REQUESTED, "maintenance"),)
+
+
+def subscriptions_for(consumer: str) -> list[PushSubscription]:
+    """The push subscriptions that deliver to one function target."""
+    return [s for s in SUBSCRIPTIONS if s.consumer == consumer]

@@ -1,0 +1,1 @@
+"""HTTP plumbing for functions: routing, problem+json, push endpoints, OpenAPI."""

@@ -1,0 +1,85 @@
+"""OpenAPI 3.1 from a Router's routes and pydantic models (JSON Schema 2020-12, as 3.1 expects)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+from werkzeug.wrappers import Response
+
+from shared.http.problems import Problem
+from shared.http.router import RequestContext, Route, Router
+
+REF = "#/components/schemas/{model}"
+Mode = Literal["validation", "serialization"]
+
+
+def _models(router: Router) -> list[tuple[type[BaseModel], Mode]]:
+    wanted: list[tuple[type[BaseModel], Mode]] = [(Problem, "serialization")]
+    for route in router.routes:
+        for model, mode in (
+            (route.body, "validation"),
+            (route.query, "validation"),
+            (route.response, "serialization"),
+        ):
+            if model is not None and (model, mode) not in wanted:
+                wanted.append((model, mode))  # type: ignore[arg-type]
+    return wanted
+
+
+def _summary(route: Route) -> str:
+    if route.summary:
+        return route.summary
+    doc = (route.handler.__doc__ or "").strip().splitlines()
+    return doc[0] if doc else route.handler.__name__.replace("_", " ")
+
+
+def openapi_document(router: Router) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of one router."""
+    refs, defs = models_json_schema(_models(router), ref_template=REF)
+    problem = {"application/problem+json": {"schema": refs[(Problem, "serialization")]}}
+    paths: dict[str, dict[str, Any]] = {}
+    for route in router.routes:
+        parameters: list[dict[str, Any]] = [
+            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in route.params
+        ]
+        if route.query is not None:
+            schema = route.query.model_json_schema(ref_template=REF)
+            required = set(schema.get("required", []))
+            for name, prop in schema.get("properties", {}).items():
+                parameters.append({"name": name, "in": "query", "required": name in required, "schema": prop})
+        operation: dict[str, Any] = {
+            "operationId": route.handler.__name__,
+            "summary": _summary(route),
+            "tags": list(route.tags),
+            "parameters": parameters,
+            "responses": {"default": {"description": "Problem (RFC 9457)", "content": problem}},
+        }
+        if route.body is not None:
+            operation["requestBody"] = {
+                "required": True,
+                "content": {"application/json": {"schema": refs[(route.body, "validation")]}},
+            }
+        ok: dict[str, Any] = {"description": "Success"}
+        if route.response is not None:
+            ok["content"] = {"application/json": {"schema": refs[(route.response, "serialization")]}}
+        operation["responses"][str(route.status)] = ok
+        paths.setdefault(route.template, {})[route.method.lower()] = operation
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": router.title, "version": router.version, "description": router.description},
+        "paths": paths,
+        "components": {"schemas": defs.get("$defs", {})},
+    }
+
+
+def serve_openapi(router: Router) -> None:
+    """Register GET /openapi.json on the router."""
+
+    def openapi_json(_ctx: RequestContext) -> Response:
+        """The OpenAPI 3.1 document of this API."""
+        return Response(json.dumps(openapi_document(router)), mimetype="application/json")
+
+    router.get("/openapi.json", tags=("meta",))(openapi_json)

@@ -1,0 +1,176 @@
+"""A small router for HTTP functions: method + path template -> handler, pydantic in and out.
+
+Every response carries X-Request-Id; every error leaves as problem+json (shared.http.problems);
+every request is logged once with Cloud Logging's httpRequest fields.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from werkzeug.wrappers import Request, Response
+
+from shared import errors
+from shared.http.problems import InternalError, MethodNotAllowed, PayloadTooLarge, problem_response
+from shared.logs import LogContext, bind_context, configure_logging, parse_trace_header
+
+log = logging.getLogger("http")
+MAX_BODY_BYTES = 1_048_576
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request: Request
+    request_id: str
+
+    def header(self, name: str) -> str | None:
+        return self.request.headers.get(name)
+
+
+Handler = Callable[..., BaseModel | list[BaseModel] | Response | None]
+
+
+@dataclass
+class Route:
+    method: str
+    template: str
+    handler: Handler
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    summary: str = ""
+    tags: tuple[str, ...] = ()
+    pattern: re.Pattern[str] = field(init=False)
+    params: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.params = tuple(re.findall(r"{(\w+)}", self.template))
+        regex = re.sub(
+            r"{(\w+)}", r"(?P<\1>[^/]+)", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}")
+        )
+        self.pattern = re.compile(f"^{regex}$")
+
+
+def validation_problem(exc: ValidationError, where: str) -> errors.InvalidInput:
+    """A 400 that names each invalid field and why."""
+    details = [
+        {"location": where, "field": ".".join(map(str, e["loc"])), "reason": e["msg"]} for e in exc.errors()
+    ]
+    summary = "; ".join(f"{d['field'] or where}: {d['reason']}" for d in details)
+    return errors.InvalidInput(f"invalid {where}: {summary}", errors=details)
+
+
+class Router:
+    """Routes of one HTTP function; call it with a werkzeug/flask Request."""
+
+    def __init__(self, title: str, version: str = "0.1.0", description: str = "") -> None:
+        self.title, self.version, self.description = title, version, description
+        self.routes: list[Route] = []
+
+    def route(self, method: str, template: str, **options: Any) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.routes.append(Route(method.upper(), template, handler, **options))
+            return handler
+
+        return register
+
+    def get(self, template: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("GET", template, **options)
+
+    def post(self, template: str, **options: Any) -> Callable[[Handler], Handler]:
+        return self.route("POST", template, **options)
+
+    def _match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        allowed = []
+        for route in self.routes:
+            found = route.pattern.match(path)
+            if found:
+                if route.method == method or (method == "HEAD" and route.method == "GET"):
+                    return route, found.groupdict()
+                allowed.append(route.method)
+        if allowed:
+            raise MethodNotAllowed(f"{method} is not allowed on {path}", allow=sorted(set(allowed)))
+        raise errors.NotFound(f"no route for {method} {path}")
+
+    def _call(self, ctx: RequestContext, request: Request) -> Response:
+        route, params = self._match(request.method, request.path)
+        kwargs: dict[str, Any] = dict(params)
+        if route.query is not None:
+            try:
+                kwargs["query"] = route.query.model_validate(request.args.to_dict())
+            except ValidationError as exc:
+                raise validation_problem(exc, "query") from exc
+        if route.body is not None:
+            kwargs["body"] = self._body(route.body, request)
+        result = route.handler(ctx, **kwargs)
+        if isinstance(result, Response):
+            return result
+        if result is None:
+            return Response(status=204 if route.status == 200 else route.status)
+        payload = (
+            [r.model_dump(mode="json") for r in result]
+            if isinstance(result, list)
+            else result.model_dump(mode="json")
+        )
+        return Response(json.dumps(payload), status=route.status, mimetype="application/json")
+
+    @staticmethod
+    def _body(model: type[BaseModel], request: Request) -> BaseModel:
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"body exceeds {MAX_BODY_BYTES} bytes")
+        if request.mimetype != "application/json":
+            raise errors.InvalidInput("body must be application/json")
+        raw = request.get_data(cache=True)
+        try:
+            return model.model_validate_json(raw or b"{}")
+        except ValidationError as exc:
+            raise validation_problem(exc, "body") from exc
+
+    def __call__(self, request: Request) -> Response:
+        configure_logging()
+        incoming = request.headers.get("X-Request-Id", "")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        trace_id, span_id = parse_trace_header(
+            request.headers.get("X-Cloud-Trace-Context") or request.headers.get("traceparent")
+        )
+        bind_context(LogContext(request_id=request_id, trace_id=trace_id, span_id=span_id))
+        started = time.perf_counter()
+        try:
+            response = self._call(RequestContext(request, request_id), request)
+        except errors.DomainError as exc:
+            response = problem_response(exc, request_id=request_id, instance=request.path)
+        except Exception:
+            log.exception("unhandled error")
+            response = problem_response(
+                InternalError("an internal error occurred; quote the request id when reporting it"),
+                request_id=request_id,
+                instance=request.path,
+            )
+        response.headers["X-Request-Id"] = request_id
+        elapsed = time.perf_counter() - started
+        log.info(
+            "%s %s %s",
+            request.method,
+            request.path,
+            response.status_code,
+            extra={
+                "httpRequest": {
+                    "requestMethod": request.method,
+                    "requestUrl": request.path,
+                    "status": response.status_code,
+                    "latency": f"{elapsed:.6f}s",
+                    "userAgent": request.headers.get("User-Agent", ""),
+                }
+            },
+        )
+        return response
