@@ -20,7 +20,8 @@ class LogContext:
     span_id: str | None = None
 
 
-_context: ContextVar[LogContext] = ContextVar("log_context", default=LogContext())
+_EMPTY = LogContext()
+_context: ContextVar[LogContext] = ContextVar("log_context", default=_EMPTY)
 
 # LogRecord attributes that are not "extra" fields.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}

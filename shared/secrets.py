@@ -1,4 +1,4 @@
-"""Secret Manager as a pydantic-settings source: in prod, secrets not given by env are read once per instance."""
+"""Secret Manager as a settings source: in prod, secrets that env does not give are read once per instance."""
 
 from __future__ import annotations
 

@@ -114,21 +114,8 @@ class Postgres:
                 "start",
             ]
         )
-        exists = self._run(
-            [
-                str(bindir / "psql"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-U",
-                "postgres",
-                "-tAc",
-                f"SELECT 1 FROM pg_database WHERE datname = '{self.database}'",
-            ]
-        )
-        if not exists.strip():
-            self._run(
+        created = subprocess.run(
+            _as_postgres(
                 [
                     str(bindir / "createdb"),
                     "-h",
@@ -139,7 +126,13 @@ class Postgres:
                     "postgres",
                     self.database,
                 ]
-            )
+            ),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if created.returncode != 0 and "already exists" not in created.stderr:
+            raise StackError(f"createdb failed: {created.stderr}")
 
     @staticmethod
     def _run(argv: list[str]) -> str:

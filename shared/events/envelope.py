@@ -4,7 +4,8 @@ Accepted shapes (anything else raises InvalidEnvelope, answered 400):
 - Pub/Sub push: ``{"message": {"data", "attributes", "messageId"|"message_id", "publishTime"|...},
   "subscription": ..., "deliveryAttempt": n}``
 - structured CloudEvent (``Content-Type: application/cloudevents+json``) of type
-  ``google.cloud.pubsub.topic.v1.messagePublished`` whose ``data`` is ``{"message": ..., "subscription": ...}``
+  ``google.cloud.pubsub.topic.v1.messagePublished`` whose ``data`` is
+  ``{"message": ..., "subscription": ...}``
 - binary CloudEvent: ``ce-id``, ``ce-type``, ``ce-source``, ``ce-specversion`` headers, that same body.
 """
 
