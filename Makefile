@@ -1,0 +1,58 @@
+# Two commands matter: `make demo` and `make test`. Both set everything up from nothing.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+EMU := .venv-emulators
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+EMU_STAMP := $(EMU)/.installed
+
+.PHONY: demo dev down test lint typecheck openapi bench-imports setup emulators system-deps clean
+
+demo: setup emulators  ## start the local stack, run a demo through it, stop it
+	$(PY) -m infra.local.demo
+
+dev: setup emulators  ## start the local stack and keep it up (Ctrl-C stops it)
+	$(PY) -m infra.local.stack dev
+
+down:  ## stop a stack left running by `make dev`
+	$(PY) -m infra.local.stack down
+
+test: setup emulators lint  ## ruff, then pytest against real Postgres and emulators
+	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy shared functions
+
+openapi: setup  ## regenerate docs/openapi.json from the routes' models
+	$(PY) -m functions.api.openapi_export > docs/openapi.json
+
+bench-imports: setup  ## cold import time and RSS of each function entry module
+	$(PY) tests/benchmarks/bench_imports.py
+
+setup: system-deps $(STAMP)
+
+system-deps:
+	@bash infra/local/system-deps.sh
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -qq --upgrade pip
+	$(PY) -m pip install -qq -e '.[functions,dev]'
+	@touch $@
+
+# The emulators live in their own venv: gcloud-tasks-emulator pins protobuf<5, the functions need newer.
+emulators: $(EMU_STAMP)
+
+$(EMU_STAMP): infra/local/emulators.txt
+	@test -x $(EMU)/bin/python || $(PYTHON) -m venv $(EMU)
+	$(EMU)/bin/python -m pip install -qq --upgrade pip
+	$(EMU)/bin/python -m pip install -qq -r infra/local/emulators.txt
+	@touch $@
+
+clean: down
+	rm -rf $(VENV) $(EMU) .local .pytest_cache .ruff_cache

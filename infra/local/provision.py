@@ -1,0 +1,146 @@
+"""Creates what Terraform creates in the cloud, on the local stand-ins: topics, push subscriptions with
+retry and dead-letter policies, the dead-letter holding subscription, the bucket, the task queue, the schema."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from google.api_core.exceptions import AlreadyExists
+from google.protobuf.duration_pb2 import Duration
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _clients(emulator_host: str):  # type: ignore[no-untyped-def]
+    os.environ["PUBSUB_EMULATOR_HOST"] = emulator_host
+    from google.cloud import pubsub_v1
+
+    return pubsub_v1.PublisherClient(), pubsub_v1.SubscriberClient()
+
+
+def ensure_topic(emulator_host: str, project: str, topic: str) -> str:
+    publisher, _ = _clients(emulator_host)
+    path = publisher.topic_path(project, topic)
+    try:
+        publisher.create_topic(name=path)
+    except AlreadyExists:
+        pass
+    return str(path)
+
+
+def ensure_push_subscription(
+    emulator_host: str,
+    project: str,
+    *,
+    name: str,
+    topic: str,
+    endpoint: str,
+    dead_letter_topic: str,
+    max_delivery_attempts: int = 5,
+    min_backoff_s: int = 1,
+    max_backoff_s: int = 10,
+    ack_deadline_s: int = 60,
+) -> str:
+    """A push subscription that retries with backoff and dead-letters after `max_delivery_attempts`."""
+    publisher, subscriber = _clients(emulator_host)
+    path = subscriber.subscription_path(project, name)
+    request = {
+        "name": path,
+        "topic": publisher.topic_path(project, topic),
+        "push_config": {"push_endpoint": endpoint},
+        "ack_deadline_seconds": ack_deadline_s,
+        "dead_letter_policy": {
+            "dead_letter_topic": publisher.topic_path(project, dead_letter_topic),
+            "max_delivery_attempts": max_delivery_attempts,
+        },
+        "retry_policy": {
+            "minimum_backoff": Duration(seconds=min_backoff_s),
+            "maximum_backoff": Duration(seconds=max_backoff_s),
+        },
+    }
+    try:
+        subscriber.create_subscription(request=request)
+    except AlreadyExists:
+        subscriber.delete_subscription(subscription=path)
+        subscriber.create_subscription(request=request)
+    return str(path)
+
+
+def ensure_pull_subscription(emulator_host: str, project: str, *, name: str, topic: str) -> str:
+    """A pull subscription (the dead-letter topic's holding pen: without one, dead letters vanish)."""
+    publisher, subscriber = _clients(emulator_host)
+    path = subscriber.subscription_path(project, name)
+    try:
+        subscriber.create_subscription(name=path, topic=publisher.topic_path(project, topic))
+    except AlreadyExists:
+        pass
+    return str(path)
+
+
+def pull(emulator_host: str, subscription_path: str, max_messages: int = 10) -> list[tuple[str, bytes, dict]]:
+    """Pull and ack up to `max_messages` from a pull subscription: (message id, data, attributes)."""
+    _, subscriber = _clients(emulator_host)
+    response = subscriber.pull(
+        request={"subscription": subscription_path, "max_messages": max_messages}, timeout=10
+    )
+    if response.received_messages:
+        subscriber.acknowledge(
+            request={
+                "subscription": subscription_path,
+                "ack_ids": [m.ack_id for m in response.received_messages],
+            }
+        )
+    return [
+        (m.message.message_id, m.message.data, dict(m.message.attributes)) for m in response.received_messages
+    ]
+
+
+def ensure_bucket(
+    endpoint_url: str, bucket: str, access_key: str, secret_key: str, region: str = "auto"
+) -> None:
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+    )
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if bucket not in existing:
+        # R2 uses region "auto"; boto3 then needs an explicit LocationConstraint.
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+
+
+def ensure_queue(emulator_host: str, project: str, location: str, queue: str) -> str:
+    import grpc
+    from google.cloud import tasks_v2
+    from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
+
+    client = tasks_v2.CloudTasksClient(
+        transport=CloudTasksGrpcTransport(channel=grpc.insecure_channel(emulator_host))
+    )
+    parent = f"projects/{project}/locations/{location}"
+    path = f"{parent}/queues/{queue}"
+    try:
+        client.create_queue(parent=parent, queue={"name": path})
+    except AlreadyExists:
+        pass
+    return path
+
+
+def migrate(database_url: str, revision: str = "head") -> None:
+    """Run Alembic migrations against `database_url` (the same scripts as prod)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, pool
+
+    config = Config(str(REPO / "alembic.ini"))
+    config.attributes["configure_logger"] = False
+    engine = create_engine(database_url, poolclass=pool.NullPool)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    engine.dispose()

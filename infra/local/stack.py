@@ -1,0 +1,204 @@
+"""The local stack launcher: `python -m infra.local.stack up|dev|down`.
+
+Starts Postgres, the Pub/Sub emulator, the Cloud Tasks emulator, moto (R2), localstripe and one
+functions-framework process per function target, all on 127.0.0.1 with free ports; provisions topics,
+push subscriptions (retry + dead-letter), the bucket, the queue and the schema; writes the env to
+`.local/stack.env`; keeps every log in `.local/logs/`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infra.local import provision
+from infra.local.components import (
+    REPO,
+    Function,
+    Postgres,
+    PubSubEmulator,
+    localstripe,
+    moto_s3,
+    tasks_emulator,
+    wait_healthy,
+)
+from infra.local.processes import StackError
+from shared.events.topics import DEAD_LETTER_TOPIC, SUBSCRIPTIONS, Topic
+
+PROJECT = "following-local"
+LOCATION = "europe-west4"
+DEAD_LETTER_HOLD = "dead-letter-hold"
+# function target -> source file. Later issues add theirs.
+FUNCTIONS: dict[str, str] = {
+    "api": "functions/api/main.py",
+    "maintenance": "functions/maintenance/main.py",
+}
+
+
+def step(index: int, total: int, name: str, detail: str, started: float) -> None:
+    print(f"  [{index:>2}/{total}] {name:<16} {detail}  ({time.monotonic() - started:.1f}s)", flush=True)
+
+
+@dataclass
+class Stack:
+    root: Path = REPO / ".local"
+    components: list[Any] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    functions: dict[str, Function] = field(default_factory=dict)
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    def up(self) -> dict[str, str]:
+        """Start and provision everything; return the env a process needs to use the stack."""
+        started = time.monotonic()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.chmod(0o755)  # the postgres OS user must reach its data folder
+        # Fresh every time: the emulators restart their message ids at 1, so dedupe records kept from
+        # an earlier run would swallow new messages.
+        shutil.rmtree(self.logs, ignore_errors=True)
+        shutil.rmtree(self.root / "pgdata", ignore_errors=True)
+        self.logs.mkdir(parents=True)
+        print(f"Starting the local stack (logs in {self.logs})", flush=True)
+        postgres = Postgres(self.root)
+        services: list[Any] = [
+            PubSubEmulator(self.logs),
+            tasks_emulator(self.logs),
+            moto_s3(self.logs),
+            localstripe(self.logs),
+        ]
+        total = 2 + len(services) + len(FUNCTIONS) + 1
+        for service in services:  # start the slow JVM and Python servers first, in parallel
+            self.components.append(service)
+            service.start()
+        self.components.append(postgres)
+        postgres.start()
+        wait_healthy(postgres)
+        step(1, total, "postgres", f"ready on 127.0.0.1:{postgres.port}", started)
+        for i, service in enumerate(services, start=2):
+            wait_healthy(service, timeout_s=90)
+            step(i, total, service.name, f"ready on 127.0.0.1:{service.port}", started)
+        self.env = self._env(postgres, services)
+        provision.migrate(postgres.url)
+        step(len(services) + 2, total, "schema", "migrated to head", started)
+        for i, (target, source) in enumerate(FUNCTIONS.items(), start=len(services) + 3):
+            function = Function(target, REPO / source, self.logs, self.env)
+            function.start()
+            self.components.append(function)
+            self.functions[target] = function
+            wait_healthy(function)
+            step(i, total, function.name, f"ready on {function.url}", started)
+        self._provision()
+        step(total, total, "provisioning", "topics, push subscriptions, bucket, queue", started)
+        self._write_state()
+        return self.env
+
+    def _env(self, postgres: Postgres, services: list[Any]) -> dict[str, str]:
+        env = {
+            "FA_PROFILE": "local",
+            "FA_PUBSUB__PROJECT_ID": PROJECT,
+            "FA_TASKS__PROJECT_ID": PROJECT,
+            "FA_TASKS__LOCATION": LOCATION,
+            **postgres.env(),
+        }
+        for service in services:
+            env.update(service.env())
+        return env
+
+    def _provision(self) -> None:
+        host = self.env["FA_PUBSUB__EMULATOR_HOST"]
+        for topic in [*Topic, DEAD_LETTER_TOPIC]:
+            provision.ensure_topic(host, PROJECT, str(topic))
+        provision.ensure_pull_subscription(host, PROJECT, name=DEAD_LETTER_HOLD, topic=DEAD_LETTER_TOPIC)
+        for sub in SUBSCRIPTIONS:
+            provision.ensure_push_subscription(
+                host,
+                PROJECT,
+                name=sub.name,
+                topic=sub.topic.value,
+                endpoint=self.functions[sub.consumer].url + "/",
+                dead_letter_topic=DEAD_LETTER_TOPIC,
+            )
+        provision.ensure_bucket(
+            self.env["FA_STORAGE__ENDPOINT_URL"],
+            "thumbnails",
+            self.env["FA_STORAGE__ACCESS_KEY_ID"],
+            self.env["FA_STORAGE__SECRET_ACCESS_KEY"],
+        )
+        provision.ensure_queue(self.env["FA_TASKS__EMULATOR_HOST"], PROJECT, LOCATION, "inference")
+
+    def _write_state(self) -> None:
+        lines = [f"export {key}={value}" for key, value in sorted(self.env.items())]
+        (self.root / "stack.env").write_text("\n".join(lines) + "\n")
+        state = {
+            "env": self.env,
+            "functions": {t: f.url for t, f in self.functions.items()},
+            "pids": {c.name: c.process.pid for c in self.components if getattr(c, "process", None)},
+        }
+        (self.root / "stack.json").write_text(json.dumps(state, indent=2))
+
+    def down(self) -> None:
+        """Stop every component, newest first, each by its own PID (or pg_ctl)."""
+        for component in reversed(self.components):
+            try:
+                component.stop()
+            except Exception as exc:  # keep stopping the others
+                print(f"  could not stop {component.name}: {exc}", file=sys.stderr)
+        self.components.clear()
+        (self.root / "stack.json").unlink(missing_ok=True)
+        print("Local stack stopped.", flush=True)
+
+
+def stop_from_state(root: Path = REPO / ".local") -> None:
+    """`down` for a stack started by another process (e.g. a `make dev` that was killed)."""
+    state_file = root / "stack.json"
+    if state_file.exists():
+        for name, pid in json.loads(state_file.read_text()).get("pids", {}).items():
+            try:
+                os.killpg(pid, signal.SIGTERM)
+                print(f"  stopped {name} (pid {pid})")
+            except ProcessLookupError:
+                pass
+        state_file.unlink()
+    Postgres(root).stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("command", choices=["dev", "down"])
+    args = parser.parse_args()
+    if args.command == "down":
+        stop_from_state()
+        return 0
+    stack = Stack()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        stack.up()
+        print("\nThe stack is up. In another shell: `source .local/stack.env` to use it. Ctrl-C stops it.")
+        for target, function in stack.functions.items():
+            print(f"  {target:<12} {function.url}")
+        while True:
+            time.sleep(3600)
+    except StackError as exc:
+        print(f"\nThe local stack could not start:\n{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print()
+    finally:
+        stack.down()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Checks (and on Debian, as root, installs) what the local stack needs from the OS:
+# PostgreSQL server binaries, a Java runtime for the Pub/Sub emulator, and the emulator jar.
+set -euo pipefail
+
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 || [ -n "${FA_PG_BINDIR:-}" ] || missing+=(postgresql)
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${missing[*]} with apt-get…"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "Missing system packages: ${missing[*]} (install them, e.g. apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+
+if [ -z "${FA_PUBSUB_EMULATOR_JAR:-}" ] && ! ls /usr/lib/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar \
+     /usr/share/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar \
+     "$HOME"/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar >/dev/null 2>&1; then
+  echo "The Pub/Sub emulator jar is missing: install the gcloud SDK with its pubsub-emulator component" >&2
+  echo "(gcloud components install pubsub-emulator) or set FA_PUBSUB_EMULATOR_JAR." >&2
+  exit 1
+fi
