@@ -1,8 +1,9 @@
-"""Creates what Terraform creates in the cloud, on the local stand-ins: topics, push subscriptions with
-retry and dead-letter policies, the dead-letter holding subscription, the bucket, the task queue, the schema."""
+"""Creates on the local stand-ins what Terraform creates in the cloud: topics, push subscriptions with
+retry and dead-letter policies, the dead-letter holding subscription, the bucket, the queue, the schema."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -22,10 +23,8 @@ def _clients(emulator_host: str):  # type: ignore[no-untyped-def]
 def ensure_topic(emulator_host: str, project: str, topic: str) -> str:
     publisher, _ = _clients(emulator_host)
     path = publisher.topic_path(project, topic)
-    try:
+    with contextlib.suppress(AlreadyExists):
         publisher.create_topic(name=path)
-    except AlreadyExists:
-        pass
     return str(path)
 
 
@@ -71,10 +70,8 @@ def ensure_pull_subscription(emulator_host: str, project: str, *, name: str, top
     """A pull subscription (the dead-letter topic's holding pen: without one, dead letters vanish)."""
     publisher, subscriber = _clients(emulator_host)
     path = subscriber.subscription_path(project, name)
-    try:
+    with contextlib.suppress(AlreadyExists):
         subscriber.create_subscription(name=path, topic=publisher.topic_path(project, topic))
-    except AlreadyExists:
-        pass
     return str(path)
 
 
@@ -124,10 +121,8 @@ def ensure_queue(emulator_host: str, project: str, location: str, queue: str) ->
     )
     parent = f"projects/{project}/locations/{location}"
     path = f"{parent}/queues/{queue}"
-    try:
+    with contextlib.suppress(AlreadyExists):
         client.create_queue(parent=parent, queue={"name": path})
-    except AlreadyExists:
-        pass
     return path
 
 
