@@ -1,0 +1,118 @@
+"""Session fixtures: real Postgres and the real emulators, started once per run; each test starts clean."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from infra.local import provision
+from infra.local.components import (
+    Function,
+    Postgres,
+    PubSubEmulator,
+    ToolProcess,
+    tasks_emulator,
+    wait_healthy,
+)
+from shared.config import get_settings
+from shared.db import dispose_engine, get_engine
+
+PROJECT = "following-test"
+os.environ["FA_PROFILE"] = "test"
+os.environ["FA_PUBSUB__PROJECT_ID"] = PROJECT
+os.environ["FA_TASKS__PROJECT_ID"] = PROJECT
+
+
+def _reset_settings() -> None:
+    get_settings.cache_clear()
+    dispose_engine()
+
+
+@pytest.fixture(scope="session")
+def stack_root() -> Iterator[Path]:
+    root = Path(tempfile.mkdtemp(prefix="fa-test-"))
+    root.chmod(0o755)  # the postgres OS user must reach its data folder
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres(stack_root: Path) -> Iterator[Postgres]:
+    pg = Postgres(stack_root)
+    pg.start()
+    wait_healthy(pg)
+    provision.migrate(pg.url)
+    os.environ.update(pg.env())
+    _reset_settings()
+    yield pg
+    dispose_engine()
+    pg.stop()
+
+
+@pytest.fixture
+def db(postgres: Postgres) -> Iterator[None]:
+    """Every table empty before the test (truncation also clears rows written by function processes)."""
+    with get_engine().begin() as connection:
+        tables = connection.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            )
+        ).scalars()
+        connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    yield
+
+
+@pytest.fixture(scope="session")
+def pubsub(stack_root: Path) -> Iterator[PubSubEmulator]:
+    emulator = PubSubEmulator(stack_root / "logs")
+    emulator.start()
+    wait_healthy(emulator, timeout_s=90)
+    os.environ.update(emulator.env())
+    os.environ["PUBSUB_EMULATOR_HOST"] = emulator.env()["FA_PUBSUB__EMULATOR_HOST"]
+    _reset_settings()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def cloud_tasks(stack_root: Path) -> Iterator[ToolProcess]:
+    emulator = tasks_emulator(stack_root / "logs")
+    emulator.start()
+    wait_healthy(emulator, timeout_s=90)
+    os.environ.update(emulator.env())
+    _reset_settings()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def unique() -> str:
+    """A short unique suffix for topic and subscription names."""
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+def serve_function(
+    postgres: Postgres, pubsub: PubSubEmulator, stack_root: Path
+) -> Iterator[Callable[..., Function]]:
+    """Start functions-framework processes (real HTTP servers) for this test; stopped afterwards."""
+    started: list[Function] = []
+
+    def start(target: str, source: str, **extra_env: str) -> Function:
+        env = {k: v for k, v in os.environ.items() if k.startswith("FA_")} | extra_env
+        function = Function(target, Path(source).resolve(), stack_root / "logs", env)
+        function.start()
+        started.append(function)
+        wait_healthy(function)
+        return function
+
+    yield start
+    for function in started:
+        function.stop()

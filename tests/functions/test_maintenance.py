@@ -1,0 +1,84 @@
+"""The maintenance worker through functions-framework's test client: envelopes, dedupe, retry semantics."""
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from functions_framework import create_app
+from sqlalchemy import func, select
+
+from shared.db import session_scope
+from shared.events.models import ProcessedMessage
+from shared.maintenance.models import MaintenanceRun
+from tests.fixtures.envelopes import binary_cloudevent_headers, pubsub_body, structured_cloudevent
+from tests.shared.events.test_envelope import BAD
+
+PAYLOAD = {"task": "prune_processed_messages"}
+pytestmark = pytest.mark.usefixtures("db")
+
+
+@pytest.fixture
+def client():  # type: ignore[no-untyped-def]
+    return create_app("maintenance", "functions/maintenance/main.py").test_client()
+
+
+def counts() -> tuple[int, int]:
+    with session_scope() as session:
+        runs = session.scalar(select(func.count()).select_from(MaintenanceRun))
+        markers = session.scalar(select(func.count()).select_from(ProcessedMessage))
+    return int(runs or 0), int(markers or 0)
+
+
+def test_each_envelope_is_processed(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.post("/", json=pubsub_body(PAYLOAD, "a")).status_code == 204
+    assert client.post("/", json=pubsub_body(PAYLOAD, "b", snake=True)).status_code == 204
+    structured = json.dumps(structured_cloudevent(PAYLOAD, "c"))
+    assert client.post("/", data=structured, content_type="application/cloudevents+json").status_code == 204
+    binary = json.dumps(pubsub_body(PAYLOAD, "d"))
+    assert client.post("/", data=binary, headers=binary_cloudevent_headers("d")).status_code == 204
+    assert counts() == (4, 4)
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_bad_envelopes_get_400_problem_and_no_effect(client, case: str) -> None:  # type: ignore[no-untyped-def]
+    headers, body = BAD[case]
+    response = client.post("/", data=body, headers=headers)
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert response.json["code"] == "invalid_envelope"
+    assert response.json["detail"]
+    assert counts() == (0, 0)
+
+
+def test_same_message_delivered_three_times_has_one_effect(client) -> None:  # type: ignore[no-untyped-def]
+    body = pubsub_body(PAYLOAD, "same-id")
+    statuses = [client.post("/", json=body).status_code for _ in range(3)]
+    assert statuses == [204, 204, 204]
+    assert counts() == (1, 1)
+
+
+def test_concurrent_duplicates_have_one_effect() -> None:
+    body = pubsub_body(PAYLOAD, "raced")
+
+    def deliver(_: int) -> int:
+        app = create_app("maintenance", "functions/maintenance/main.py")
+        return int(app.test_client().post("/", json=body).status_code)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(deliver, range(16)))
+    assert statuses == [204] * 16
+    assert counts() == (1, 1)
+
+
+def test_a_failing_handler_leaves_no_marker_so_redelivery_runs_it(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("FA_TEST_ATTEMPTS_FILE", str(tmp_path / "attempts"))
+    failing = create_app("always_fails", "tests/fixtures/push_targets.py").test_client()
+    body = pubsub_body(PAYLOAD, "retry-me")
+    response = failing.post("/", json=body)
+    assert response.status_code == 500
+    assert response.json["code"] == "internal_error"
+    assert "always fails" not in response.get_data(as_text=True)  # no internals leak
+    assert counts() == (0, 0)
+    ok = create_app("maintenance", "functions/maintenance/main.py").test_client()
+    assert ok.post("/", json=body).status_code == 204
+    assert counts() == (1, 1)
