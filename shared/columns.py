@@ -15,6 +15,4 @@ uuid_pk = Annotated[
     mapped_column(UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")),
 ]
 created_at = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=func.now())]
-updated_at = Annotated[
-    datetime, mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
-]
+updated_at = Annotated[datetime, mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())]

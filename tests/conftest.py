@@ -61,9 +61,7 @@ def db(postgres: Postgres) -> Iterator[None]:
     """Every table empty before the test (truncation also clears rows written by function processes)."""
     with get_engine().begin() as connection:
         tables = connection.execute(
-            text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-            )
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
         ).scalars()
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     yield
@@ -99,9 +97,7 @@ def unique() -> str:
 
 
 @pytest.fixture
-def serve_function(
-    postgres: Postgres, pubsub: PubSubEmulator, stack_root: Path
-) -> Iterator[Callable[..., Function]]:
+def serve_function(postgres: Postgres, pubsub: PubSubEmulator, stack_root: Path) -> Iterator[Callable[..., Function]]:
     """Start functions-framework processes (real HTTP servers) for this test; stopped afterwards."""
     started: list[Function] = []
 

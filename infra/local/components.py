@@ -316,11 +316,7 @@ class Function:
             self.process.stop()
 
 
-def wait_healthy(
-    component: Postgres | PubSubEmulator | ToolProcess | Function, timeout_s: float = 60
-) -> None:
+def wait_healthy(component: Postgres | PubSubEmulator | ToolProcess | Function, timeout_s: float = 60) -> None:
     """Block until the component answers; raise with its log when it does not."""
-    log = getattr(getattr(component, "process", None), "log_path", None) or getattr(
-        component, "log_path", None
-    )
+    log = getattr(getattr(component, "process", None), "log_path", None) or getattr(component, "log_path", None)
     wait_until(component.healthy, what=component.name, timeout_s=timeout_s, log=log)

@@ -51,9 +51,7 @@ def run_demo(stack: Stack) -> None:
             marker = session.get(ProcessedMessage, ("maintenance", key))
         time.sleep(0.2)
     if run is None:
-        raise StackError(
-            f"no maintenance run recorded for {key} within 30s; see {stack.logs}/fn-maintenance.log"
-        )
+        raise StackError(f"no maintenance run recorded for {key} within 30s; see {stack.logs}/fn-maintenance.log")
     print("  Postgres now holds:")
     print(f"    maintenance_runs    id={run.id} task={run.task} result={json.dumps(run.result)}")
     print(f"    processed_messages  consumer={marker.consumer if marker else '?'} key={key}")

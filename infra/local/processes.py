@@ -25,9 +25,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(
-    check: Callable[[], bool], *, what: str, timeout_s: float = 30.0, log: Path | None = None
-) -> None:
+def wait_until(check: Callable[[], bool], *, what: str, timeout_s: float = 30.0, log: Path | None = None) -> None:
     """Poll `check` until it is true; on timeout raise with the tail of the component's log."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -40,10 +38,7 @@ def wait_until(
     tail = ""
     if log is not None and log.exists():
         tail = (
-            "\n--- last lines of "
-            + str(log)
-            + " ---\n"
-            + "\n".join(log.read_text(errors="replace").splitlines()[-20:])
+            "\n--- last lines of " + str(log) + " ---\n" + "\n".join(log.read_text(errors="replace").splitlines()[-20:])
         )
     raise StackError(f"{what} did not become ready within {timeout_s:.0f}s{tail}")
 

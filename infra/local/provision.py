@@ -78,9 +78,7 @@ def ensure_pull_subscription(emulator_host: str, project: str, *, name: str, top
 def pull(emulator_host: str, subscription_path: str, max_messages: int = 10) -> list[tuple[str, bytes, dict]]:
     """Pull and ack up to `max_messages` from a pull subscription: (message id, data, attributes)."""
     _, subscriber = _clients(emulator_host)
-    response = subscriber.pull(
-        request={"subscription": subscription_path, "max_messages": max_messages}, timeout=10
-    )
+    response = subscriber.pull(request={"subscription": subscription_path, "max_messages": max_messages}, timeout=10)
     if response.received_messages:
         subscriber.acknowledge(
             request={
@@ -88,14 +86,10 @@ def pull(emulator_host: str, subscription_path: str, max_messages: int = 10) -> 
                 "ack_ids": [m.ack_id for m in response.received_messages],
             }
         )
-    return [
-        (m.message.message_id, m.message.data, dict(m.message.attributes)) for m in response.received_messages
-    ]
+    return [(m.message.message_id, m.message.data, dict(m.message.attributes)) for m in response.received_messages]
 
 
-def ensure_bucket(
-    endpoint_url: str, bucket: str, access_key: str, secret_key: str, region: str = "auto"
-) -> None:
+def ensure_bucket(endpoint_url: str, bucket: str, access_key: str, secret_key: str, region: str = "auto") -> None:
     import boto3
 
     s3 = boto3.client(
@@ -116,9 +110,7 @@ def ensure_queue(emulator_host: str, project: str, location: str, queue: str) ->
     from google.cloud import tasks_v2
     from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
 
-    client = tasks_v2.CloudTasksClient(
-        transport=CloudTasksGrpcTransport(channel=grpc.insecure_channel(emulator_host))
-    )
+    client = tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=grpc.insecure_channel(emulator_host)))
     parent = f"projects/{project}/locations/{location}"
     path = f"{parent}/queues/{queue}"
     with contextlib.suppress(AlreadyExists):

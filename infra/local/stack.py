@@ -173,9 +173,7 @@ def stop_from_state(root: Path = REPO / ".local") -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["dev", "down"])
     args = parser.parse_args()
     if args.command == "down":

@@ -15,9 +15,7 @@ from shared.db import Base
 class PostAnalysis(Base):
     __tablename__ = "post_analysis"
     __table_args__ = (
-        UniqueConstraint(
-            "post_id", "task", "model_id", "model_revision", name="uq_post_analysis_post_task_model"
-        ),
+        UniqueConstraint("post_id", "task", "model_id", "model_revision", name="uq_post_analysis_post_task_model"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

@@ -104,9 +104,7 @@ class MediaAsset(Base):
 
 class RelatedProfile(Base):
     __tablename__ = "related_profiles"
-    __table_args__ = (
-        UniqueConstraint("creator_id", "username", name="uq_related_profiles_creator_username"),
-    )
+    __table_args__ = (UniqueConstraint("creator_id", "username", name="uq_related_profiles_creator_username"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="CASCADE"))

@@ -121,9 +121,7 @@ class CreditUsageTracking(Base):
 
 class CreditTopUpOrder(Base):
     __tablename__ = "credit_top_up_orders"
-    __table_args__ = (
-        CheckConstraint("status IN ('pending', 'paid', 'failed', 'expired')", name="status_known"),
-    )
+    __table_args__ = (CheckConstraint("status IN ('pending', 'paid', 'failed', 'expired')", name="status_known"),)
 
     id: Mapped[uuid_pk]
     team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
@@ -143,17 +141,13 @@ class UnlockedInfluencer(Base):
     """A team's 30-day access to a creator's full report."""
 
     __tablename__ = "unlocked_influencers"
-    __table_args__ = (
-        Index("ix_unlocked_influencers_team_creator_expires", "team_id", "creator_id", "expires_at"),
-    )
+    __table_args__ = (Index("ix_unlocked_influencers_team_creator_expires", "team_id", "creator_id", "expires_at"),)
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="CASCADE"))
     unlocked_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    transaction_id: Mapped[int | None] = mapped_column(
-        ForeignKey("credit_transactions.id", ondelete="SET NULL")
-    )
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("credit_transactions.id", ondelete="SET NULL"))
     unlocked_at: Mapped[created_at]
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     extra: Mapped[dict] = mapped_column(JSONB, default=dict)

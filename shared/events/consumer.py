@@ -50,7 +50,5 @@ def consume_once(*, consumer: str, key: str, effect: Callable[[Session], T]) -> 
 
 def prune_processed(*, db_session: Session, older_than: timedelta) -> int:
     """Forget dedupe records older than any redelivery can be (Pub/Sub keeps messages ≤ 7 days)."""
-    result = db_session.execute(
-        delete(ProcessedMessage).where(ProcessedMessage.processed_at < func.now() - older_than)
-    )
+    result = db_session.execute(delete(ProcessedMessage).where(ProcessedMessage.processed_at < func.now() - older_than))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

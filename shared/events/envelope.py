@@ -91,9 +91,7 @@ def decode_push(headers: Mapping[str, str], body: bytes) -> PushMessage:
             raise InvalidEnvelope(f"unsupported CloudEvent type {lowered['ce-type']!r}")
         return _from_pubsub(_parse_json(body), "cloudevent-binary", lowered["ce-id"])
     payload = _parse_json(body)
-    if content_type == "application/cloudevents+json" or (
-        isinstance(payload, dict) and "specversion" in payload
-    ):
+    if content_type == "application/cloudevents+json" or (isinstance(payload, dict) and "specversion" in payload):
         if not isinstance(payload, dict) or any(k not in payload for k in _CE_REQUIRED):
             raise InvalidEnvelope(f"structured CloudEvent needs {', '.join(_CE_REQUIRED)}")
         if payload["type"] != PUBSUB_CLOUDEVENT_TYPE:

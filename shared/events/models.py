@@ -15,6 +15,4 @@ class ProcessedMessage(Base):
 
     consumer: Mapped[str] = mapped_column(Text, primary_key=True)
     message_key: Mapped[str] = mapped_column(Text, primary_key=True)
-    processed_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), index=True
-    )
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)

@@ -75,9 +75,7 @@ def problem_response(exc: errors.DomainError, *, request_id: str | None, instanc
         request_id=request_id,
         errors=exc.extra.get("errors"),
     )
-    response = Response(
-        problem.model_dump_json(exclude_none=True), status=status, mimetype="application/problem+json"
-    )
+    response = Response(problem.model_dump_json(exclude_none=True), status=status, mimetype="application/problem+json")
     if "retry_after_s" in exc.extra:
         response.headers["Retry-After"] = str(int(exc.extra["retry_after_s"]))
     if "allow" in exc.extra:

@@ -26,9 +26,7 @@ E = TypeVar("E", bound=Event)
 PushHandler = Callable[[Session, E, PushMessage], dict[str, Any] | None]
 
 
-def push_endpoint(
-    consumer: str, event_type: type[E], handle: PushHandler[E]
-) -> Callable[[Request], Response]:
+def push_endpoint(consumer: str, event_type: type[E], handle: PushHandler[E]) -> Callable[[Request], Response]:
     """A functions-framework HTTP target that feeds one push subscription into `handle`."""
 
     def endpoint(request: Request) -> Response:

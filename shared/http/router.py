@@ -55,17 +55,13 @@ class Route:
 
     def __post_init__(self) -> None:
         self.params = tuple(re.findall(r"{(\w+)}", self.template))
-        regex = re.sub(
-            r"{(\w+)}", r"(?P<\1>[^/]+)", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}")
-        )
+        regex = re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}"))
         self.pattern = re.compile(f"^{regex}$")
 
 
 def validation_problem(exc: ValidationError, where: str) -> errors.InvalidInput:
     """A 400 that names each invalid field and why."""
-    details = [
-        {"location": where, "field": ".".join(map(str, e["loc"])), "reason": e["msg"]} for e in exc.errors()
-    ]
+    details = [{"location": where, "field": ".".join(map(str, e["loc"])), "reason": e["msg"]} for e in exc.errors()]
     summary = "; ".join(f"{d['field'] or where}: {d['reason']}" for d in details)
     return errors.InvalidInput(f"invalid {where}: {summary}", errors=details)
 
@@ -118,9 +114,7 @@ class Router:
         if result is None:
             return Response(status=204 if route.status == 200 else route.status)
         payload = (
-            [r.model_dump(mode="json") for r in result]
-            if isinstance(result, list)
-            else result.model_dump(mode="json")
+            [r.model_dump(mode="json") for r in result] if isinstance(result, list) else result.model_dump(mode="json")
         )
         return Response(json.dumps(payload), status=route.status, mimetype="application/json")
 

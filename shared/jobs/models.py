@@ -19,12 +19,8 @@ TERMINAL_STATUSES = ("complete", "partial", "failed")
 class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (
-        CheckConstraint(
-            "status IN ('queued', 'running', 'complete', 'partial', 'failed')", name="status_known"
-        ),
-        CheckConstraint(
-            "status NOT IN ('partial', 'failed') OR reason IS NOT NULL", name="reason_when_not_ok"
-        ),
+        CheckConstraint("status IN ('queued', 'running', 'complete', 'partial', 'failed')", name="status_known"),
+        CheckConstraint("status NOT IN ('partial', 'failed') OR reason IS NOT NULL", name="reason_when_not_ok"),
         # Create-or-join: at most one in-flight job per username, enforced by Postgres.
         Index(
             "uq_jobs_username_in_flight",
@@ -42,12 +38,8 @@ class Job(Base):
     stages: Mapped[dict] = mapped_column(JSONB, default=dict)
     reason: Mapped[str | None] = mapped_column(Text)
     refresh: Mapped[bool] = mapped_column(default=False)
-    requested_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
-    requested_by_team_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("teams.id", ondelete="SET NULL")
-    )
+    requested_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_by_team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

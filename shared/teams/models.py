@@ -40,8 +40,6 @@ class TeamMember(Base):
     __table_args__ = (CheckConstraint("role IN ('owner', 'admin', 'member')", name="role_known"),)
 
     team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
     role: Mapped[str] = mapped_column(Text, default="member")
     joined_at: Mapped[created_at]

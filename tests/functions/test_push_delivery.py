@@ -72,16 +72,10 @@ def attempts(path: Path) -> int:
     return len(path.read_text().splitlines()) if path.exists() else 0
 
 
-def test_published_event_reaches_postgres_through_the_emulator(
-    serve_function, subscriptions, unique, pubsub
-) -> None:  # type: ignore[no-untyped-def]
+def test_published_event_reaches_postgres_through_the_emulator(serve_function, subscriptions, unique, pubsub) -> None:  # type: ignore[no-untyped-def]
     function = serve_function("maintenance", "functions/maintenance/main.py")
-    provision.ensure_topic(
-        pubsub.env()["FA_PUBSUB__EMULATOR_HOST"], PROJECT, Topic.MAINTENANCE_REQUESTED.value
-    )
-    subscriptions(
-        f"maintenance-{unique}", Topic.MAINTENANCE_REQUESTED.value, function.url + "/", f"dlq-{unique}"
-    )
+    provision.ensure_topic(pubsub.env()["FA_PUBSUB__EMULATOR_HOST"], PROJECT, Topic.MAINTENANCE_REQUESTED.value)
+    subscriptions(f"maintenance-{unique}", Topic.MAINTENANCE_REQUESTED.value, function.url + "/", f"dlq-{unique}")
     message_id = publish(MaintenanceRequested(task="prune_processed_messages"))
     assert wait_for(lambda: counts() == (1, 1), 20), counts()
     with session_scope() as session:
@@ -92,9 +86,7 @@ def test_published_event_reaches_postgres_through_the_emulator(
 
 def test_redelivered_message_has_one_effect(serve_function, subscriptions, unique, pubsub, tmp_path) -> None:  # type: ignore[no-untyped-def]
     attempts_file = tmp_path / "attempts"
-    function = serve_function(
-        "lost_ack", "tests/fixtures/push_targets.py", FA_TEST_ATTEMPTS_FILE=str(attempts_file)
-    )
+    function = serve_function("lost_ack", "tests/fixtures/push_targets.py", FA_TEST_ATTEMPTS_FILE=str(attempts_file))
     topic = f"lost-ack-{unique}"
     subscriptions(f"lost-ack-{unique}", topic, function.url + "/", f"dlq-{unique}")
     publisher = pubsub_v1.PublisherClient()
@@ -121,9 +113,7 @@ def test_always_failing_handler_dead_letters_after_max_attempts(
     sent_id = publisher.publish(topic_path(topic), b'{"task": "prune_processed_messages"}').result(timeout=10)
 
     dead: list[tuple[str, bytes, dict]] = []
-    assert wait_for(lambda: bool(dead.extend(provision.pull(host, hold)) or dead), 60), attempts(
-        attempts_file
-    )
+    assert wait_for(lambda: bool(dead.extend(provision.pull(host, hold)) or dead), 60), attempts(attempts_file)
     assert dead[0][1] == b'{"task": "prune_processed_messages"}'
     assert attempts(attempts_file) == 5
     time.sleep(3)  # never loops: after dead-lettering, no further delivery

@@ -31,14 +31,10 @@ def upgrade() -> None:
         "processed_messages",
         sa.Column("consumer", sa.Text(), nullable=False),
         sa.Column("message_key", sa.Text(), nullable=False),
-        sa.Column(
-            "processed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        sa.Column("processed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.PrimaryKeyConstraint("consumer", "message_key", name=op.f("pk_processed_messages")),
     )
-    op.create_index(
-        op.f("ix_processed_messages_processed_at"), "processed_messages", ["processed_at"], unique=False
-    )
+    op.create_index(op.f("ix_processed_messages_processed_at"), "processed_messages", ["processed_at"], unique=False)
     op.create_table(
         "users",
         sa.Column("id", sa.UUID(), nullable=False),

@@ -89,12 +89,8 @@ def upgrade() -> None:
         sa.Column("latest_comments", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.CheckConstraint(
-            "post_type IN ('Image', 'Video', 'Sidecar')", name=op.f("ck_posts_post_type_known")
-        ),
-        sa.CheckConstraint(
-            "likes_count IS NULL OR likes_count >= 0", name=op.f("ck_posts_likes_not_negative")
-        ),
+        sa.CheckConstraint("post_type IN ('Image', 'Video', 'Sidecar')", name=op.f("ck_posts_post_type_known")),
+        sa.CheckConstraint("likes_count IS NULL OR likes_count >= 0", name=op.f("ck_posts_likes_not_negative")),
         sa.ForeignKeyConstraint(
             ["creator_id"], ["creators.id"], name=op.f("fk_posts_creator_id_creators"), ondelete="CASCADE"
         ),
@@ -113,9 +109,7 @@ def upgrade() -> None:
         sa.Column("is_verified", sa.Boolean(), nullable=False),
         sa.Column("profile_pic_url", sa.Text(), nullable=True),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column(
-            "discovered_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False
-        ),
+        sa.Column("discovered_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(
             ["creator_id"],
             ["creators.id"],
@@ -186,9 +180,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.CheckConstraint("kind IN ('avatar', 'post_image')", name=op.f("ck_media_assets_kind_known")),
-        sa.CheckConstraint(
-            "status IN ('pending', 'uploaded', 'failed')", name=op.f("ck_media_assets_status_known")
-        ),
+        sa.CheckConstraint("status IN ('pending', 'uploaded', 'failed')", name=op.f("ck_media_assets_status_known")),
         sa.ForeignKeyConstraint(
             ["creator_id"],
             ["creators.id"],
@@ -212,9 +204,7 @@ def upgrade() -> None:
         sa.Column("analyses_failed", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("data", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
-        sa.CheckConstraint(
-            "status IN ('complete', 'partial')", name=op.f("ck_creator_insights_status_known")
-        ),
+        sa.CheckConstraint("status IN ('complete', 'partial')", name=op.f("ck_creator_insights_status_known")),
         sa.ForeignKeyConstraint(
             ["creator_id"],
             ["creators.id"],
@@ -244,9 +234,7 @@ def upgrade() -> None:
             ["post_id"], ["posts.id"], name=op.f("fk_post_analysis_post_id_posts"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_post_analysis")),
-        sa.UniqueConstraint(
-            "post_id", "task", "model_id", "model_revision", name="uq_post_analysis_post_task_model"
-        ),
+        sa.UniqueConstraint("post_id", "task", "model_id", "model_revision", name="uq_post_analysis_post_task_model"),
     )
     op.create_index(op.f("ix_post_analysis_post_id"), "post_analysis", ["post_id"], unique=False)
 

@@ -82,9 +82,7 @@ def upgrade() -> None:
             ["user_id"], ["users.id"], name=op.f("fk_pending_signups_user_id_users"), ondelete="SET NULL"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_signups")),
-        sa.UniqueConstraint(
-            "stripe_checkout_session_id", name=op.f("uq_pending_signups_stripe_checkout_session_id")
-        ),
+        sa.UniqueConstraint("stripe_checkout_session_id", name=op.f("uq_pending_signups_stripe_checkout_session_id")),
     )
     op.create_index(op.f("ix_pending_signups_email"), "pending_signups", ["email"], unique=False)
     op.create_table(
@@ -134,9 +132,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_subscriptions")),
         sa.UniqueConstraint("stripe_subscription_id", name=op.f("uq_subscriptions_stripe_subscription_id")),
     )
-    op.create_index(
-        op.f("ix_subscriptions_stripe_customer_id"), "subscriptions", ["stripe_customer_id"], unique=False
-    )
+    op.create_index(op.f("ix_subscriptions_stripe_customer_id"), "subscriptions", ["stripe_customer_id"], unique=False)
     op.create_index(op.f("ix_subscriptions_team_id"), "subscriptions", ["team_id"], unique=False)
     op.create_table(
         "credit_top_up_orders",
@@ -175,9 +171,7 @@ def upgrade() -> None:
             "stripe_checkout_session_id", name=op.f("uq_credit_top_up_orders_stripe_checkout_session_id")
         ),
     )
-    op.create_index(
-        op.f("ix_credit_top_up_orders_team_id"), "credit_top_up_orders", ["team_id"], unique=False
-    )
+    op.create_index(op.f("ix_credit_top_up_orders_team_id"), "credit_top_up_orders", ["team_id"], unique=False)
     op.create_table(
         "credit_transactions",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
@@ -200,9 +194,7 @@ def upgrade() -> None:
         sa.CheckConstraint(
             "balance_after = balance_before + amount", name=op.f("ck_credit_transactions_balance_arithmetic")
         ),
-        sa.CheckConstraint(
-            "balance_after >= 0", name=op.f("ck_credit_transactions_balance_after_not_negative")
-        ),
+        sa.CheckConstraint("balance_after >= 0", name=op.f("ck_credit_transactions_balance_after_not_negative")),
         sa.ForeignKeyConstraint(
             ["actor_user_id"],
             ["users.id"],
@@ -241,9 +233,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_usage_tracking")),
-        sa.UniqueConstraint(
-            "wallet_id", "action", "period_start", name="uq_credit_usage_wallet_action_period"
-        ),
+        sa.UniqueConstraint("wallet_id", "action", "period_start", name="uq_credit_usage_wallet_action_period"),
     )
     op.create_table(
         "unlocked_influencers",

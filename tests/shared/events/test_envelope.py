@@ -50,9 +50,7 @@ def test_binary_cloudevent() -> None:
 def test_binary_cloudevent_without_inner_message_id_takes_ce_id() -> None:
     body = pubsub_body(PAYLOAD)
     del body["message"]["messageId"]
-    assert (
-        decode_push(binary_cloudevent_headers("ce-only"), json.dumps(body).encode()).message_id == "ce-only"
-    )
+    assert decode_push(binary_cloudevent_headers("ce-only"), json.dumps(body).encode()).message_id == "ce-only"
 
 
 def _b64(text: str) -> str:
@@ -73,9 +71,7 @@ BAD = {
     ),
     "structured CE of another type": (
         {"Content-Type": "application/cloudevents+json"},
-        json.dumps(
-            {**structured_cloudevent(PAYLOAD), "type": "google.cloud.storage.object.v1.finalized"}
-        ).encode(),
+        json.dumps({**structured_cloudevent(PAYLOAD), "type": "google.cloud.storage.object.v1.finalized"}).encode(),
     ),
     "structured CE missing source": (
         {"Content-Type": "application/cloudevents+json"},
