@@ -17,9 +17,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-if [ -z "${FA_PUBSUB_EMULATOR_JAR:-}" ] && ! ls /usr/lib/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar \
-     /usr/share/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar \
-     "$HOME"/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar >/dev/null 2>&1; then
+jar_found=${FA_PUBSUB_EMULATOR_JAR:-}
+for jar in /usr/lib/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar \
+           /usr/share/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar \
+           "$HOME"/google-cloud-sdk/platform/pubsub-emulator/lib/cloud-pubsub-emulator-*-all.jar; do
+  [ -e "$jar" ] && jar_found=$jar
+done
+if [ -z "$jar_found" ]; then
   echo "The Pub/Sub emulator jar is missing: install the gcloud SDK with its pubsub-emulator component" >&2
   echo "(gcloud components install pubsub-emulator) or set FA_PUBSUB_EMULATOR_JAR." >&2
   exit 1
