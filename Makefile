@@ -18,7 +18,7 @@ dev: setup emulators  ## start the local stack and keep it up (Ctrl-C stops it)
 down:  ## stop a stack left running by `make dev`
 	$(PY) -m infra.local.stack down
 
-test: setup emulators lint  ## ruff, then pytest against real Postgres and emulators
+test: setup emulators lint typecheck  ## ruff and mypy, then pytest against real Postgres and emulators
 	$(PY) -m pytest
 
 lint: setup
@@ -26,7 +26,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 typecheck: setup
-	$(VENV)/bin/mypy shared functions
+	$(VENV)/bin/mypy shared functions infra
 
 openapi: setup  ## regenerate docs/openapi.json from the routes' models
 	$(PY) -m functions.api.openapi_export > docs/openapi.json

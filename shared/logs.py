@@ -40,10 +40,10 @@ def parse_trace_header(value: str | None) -> tuple[str | None, str | None]:
         _, trace, span, _flags = value.split("-")
         return trace, span
     trace, _, rest = value.partition("/")
-    span = rest.split(";", 1)[0] or None
+    span_id = rest.split(";", 1)[0] or None
     if not trace or not all(c in "0123456789abcdefABCDEF" for c in trace):
         return None, None
-    return trace, span
+    return trace, span_id
 
 
 class CloudLoggingFormatter(logging.Formatter):

@@ -114,7 +114,7 @@ def ensure_queue(emulator_host: str, project: str, location: str, queue: str) ->
     parent = f"projects/{project}/locations/{location}"
     path = f"{parent}/queues/{queue}"
     with contextlib.suppress(AlreadyExists):
-        client.create_queue(parent=parent, queue={"name": path})
+        client.create_queue(parent=parent, queue=tasks_v2.Queue(name=path))
     return path
 
 

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from shared.config import get_settings
 
 if TYPE_CHECKING:
+    from google.cloud import tasks_v2
     from google.cloud.tasks_v2 import CloudTasksClient
 
 
@@ -39,25 +40,35 @@ def task_id(dedupe_key: str) -> str:
     return f"{readable}-{hashlib.sha256(dedupe_key.encode()).hexdigest()[:16]}"
 
 
-def enqueue_http(*, queue: str, url: str, payload: dict[str, Any], dedupe_key: str) -> bool:
-    """Enqueue a POST of `payload` to `url`; False when a task with this key already exists."""
-    from google.api_core.exceptions import AlreadyExists
+def build_task(*, queue: str, url: str, payload: dict[str, Any], dedupe_key: str) -> tasks_v2.Task:
+    """A named HTTP task; with an invoker account configured (prod) it carries an OIDC token."""
     from google.cloud import tasks_v2
 
     settings = get_settings().tasks
-    request: dict[str, Any] = {
-        "http_method": tasks_v2.HttpMethod.POST,
-        "url": url,
-        "headers": {"Content-Type": "application/json"},
-        "body": json.dumps(payload).encode("utf-8"),
-    }
+    oidc = None
     if settings.invoker_service_account:
-        request["oidc_token"] = {
-            "service_account_email": settings.invoker_service_account,
+        oidc = tasks_v2.OidcToken(
+            service_account_email=settings.invoker_service_account,
             # Cloud Run checks the token's audience against the service URL (scheme and host).
-            "audience": "{0.scheme}://{0.netloc}".format(urlsplit(url)),
-        }
-    task = {"name": f"{queue_path(queue)}/tasks/{task_id(dedupe_key)}", "http_request": request}
+            audience="{0.scheme}://{0.netloc}".format(urlsplit(url)),
+        )
+    return tasks_v2.Task(
+        name=f"{queue_path(queue)}/tasks/{task_id(dedupe_key)}",
+        http_request=tasks_v2.HttpRequest(
+            http_method=tasks_v2.HttpMethod.POST,
+            url=url,
+            headers={"Content-Type": "application/json"},
+            body=json.dumps(payload).encode("utf-8"),
+            oidc_token=oidc,
+        ),
+    )
+
+
+def enqueue_http(*, queue: str, url: str, payload: dict[str, Any], dedupe_key: str) -> bool:
+    """Enqueue a POST of `payload` to `url`; False when a task with this key already exists."""
+    from google.api_core.exceptions import AlreadyExists
+
+    task = build_task(queue=queue, url=url, payload=payload, dedupe_key=dedupe_key)
     try:
         tasks_client().create_task(parent=queue_path(queue), task=task)
     except AlreadyExists:

@@ -34,7 +34,7 @@ def push_endpoint(consumer: str, event_type: type[E], handle: PushHandler[E]) ->
         trace_id, span_id = parse_trace_header(request.headers.get("X-Cloud-Trace-Context"))
         started = time.perf_counter()
         try:
-            message = decode_push(request.headers, request.get_data())
+            message = decode_push(dict(request.headers), request.get_data())
             bind_context(LogContext(request_id=message.message_id, trace_id=trace_id, span_id=span_id))
             event = parse_event(message, event_type)
             key = message_key(message, event)

@@ -90,3 +90,26 @@ def test_task_ids_are_valid_and_stable() -> None:
     assert all(c.isalnum() or c in "-_" for c in first)
     assert tasks.task_id("analyze:a") != tasks.task_id("analyze:b")
     assert len(tasks.task_id("x" * 2000)) <= 500
+
+
+def test_prod_tasks_carry_an_oidc_token_for_the_service_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    from shared.config import get_settings
+
+    monkeypatch.setenv("FA_TASKS__INVOKER_SERVICE_ACCOUNT", "tasks-invoker@following-prod.iam.gserviceaccount.com")
+    get_settings.cache_clear()
+    try:
+        task = tasks.build_task(
+            queue="inference", url="https://inference-abc.a.run.app/v1/analyze", payload={}, dedupe_key="k"
+        )
+    finally:
+        monkeypatch.delenv("FA_TASKS__INVOKER_SERVICE_ACCOUNT")
+        get_settings.cache_clear()
+    token = task.http_request.oidc_token
+    assert token.service_account_email == "tasks-invoker@following-prod.iam.gserviceaccount.com"
+    assert token.audience == "https://inference-abc.a.run.app"
+    assert task.name.endswith("/queues/inference/tasks/" + tasks.task_id("k"))
+
+
+def test_local_tasks_carry_no_token() -> None:
+    task = tasks.build_task(queue="inference", url="http://127.0.0.1:8090/v1/analyze", payload={}, dedupe_key="k")
+    assert not task.http_request.oidc_token.service_account_email
