@@ -23,6 +23,7 @@ from infra.local.components import (
 )
 from shared.config import get_settings
 from shared.db import dispose_engine, get_engine
+from tests.fixtures.tokens import HS256_SECRET, JwksServer, SigningKey
 
 PROJECT = "following-test"
 os.environ["FA_PROFILE"] = "test"
@@ -58,10 +59,15 @@ def postgres(stack_root: Path) -> Iterator[Postgres]:
 
 @pytest.fixture
 def db(postgres: Postgres) -> Iterator[None]:
-    """Every table empty before the test (truncation also clears rows written by function processes)."""
+    """Every table empty before the test, but the seeded reference data (plans, pricing).
+
+    Truncation, not rollback, so that rows written by function processes are cleared too."""
     with get_engine().begin() as connection:
         tables = connection.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+                " AND tablename NOT IN ('alembic_version', 'credit_packages', 'credit_pricing_rules')"
+            )
         ).scalars()
         connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     yield
@@ -112,3 +118,19 @@ def serve_function(postgres: Postgres, pubsub: PubSubEmulator, stack_root: Path)
     yield start
     for function in started:
         function.stop()
+
+
+@pytest.fixture(scope="session")
+def jwks() -> Iterator[JwksServer]:
+    """A JWKS endpoint with one ES256 key, and the auth settings that trust it (plus an HS256 secret)."""
+    server = JwksServer()
+    server.publish(SigningKey("key-1"))
+    os.environ["FA_AUTH__JWKS_URL"] = server.url
+    os.environ["FA_AUTH__JWT_ISSUER"] = server.issuer
+    os.environ["FA_AUTH__HS256_SECRET"] = HS256_SECRET
+    _reset_settings()
+    from functions.api import deps
+
+    deps.verifier.cache_clear()
+    yield server
+    server.close()

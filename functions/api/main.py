@@ -1,4 +1,4 @@
-"""The public HTTP API function (`api` target). Later issues add search, credits, teams and billing routes."""
+"""The public HTTP API function (`api` target): health, me/teams, credits and unlocks; later search and billing."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from flask import Request
 from pydantic import BaseModel
 from werkzeug.wrappers import Response
 
+from functions.api.routes import credits as credits_routes
+from functions.api.routes import teams as teams_routes
 from shared import health
 from shared.http.openapi import serve_openapi
 from shared.http.router import RequestContext, Router
@@ -18,6 +20,8 @@ router = Router(
     description="Creator analytics for brands: search, reports, credits and billing.",
 )
 serve_openapi(router)
+teams_routes.register(router)
+credits_routes.register(router)
 
 
 class HealthOut(BaseModel):

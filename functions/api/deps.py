@@ -1,0 +1,44 @@
+"""Request -> caller and team scope: bearer token verified, user provisioned, team membership checked."""
+
+from __future__ import annotations
+
+import uuid
+from functools import lru_cache
+
+from sqlalchemy.orm import Session
+
+from shared.auth import service as auth_service
+from shared.auth.schemas import Caller
+from shared.auth.tokens import TokenVerifier
+from shared.config import get_settings
+from shared.errors import InvalidInput, Unauthorized
+from shared.http.router import RequestContext
+from shared.teams.service import TeamScope
+
+
+@lru_cache(maxsize=1)
+def verifier() -> TokenVerifier:
+    return TokenVerifier(get_settings().auth)
+
+
+def caller(ctx: RequestContext, db_session: Session) -> Caller:
+    """The authenticated caller (provisioned on first sight); 401 without a valid bearer token."""
+    scheme, _, token = (ctx.header("Authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("send 'Authorization: Bearer <Supabase access token>'")
+    return auth_service.provision(db_session=db_session, claims=verifier().verify(token.strip()))
+
+
+def parse_uuid(raw: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError as exc:
+        raise InvalidInput(f"{what} {raw!r} is not a UUID") from exc
+
+
+def scope(ctx: RequestContext, db_session: Session, team_id: str | None = None) -> tuple[Caller, TeamScope]:
+    """Caller plus the team the request acts for: the path's team, else X-Team-Id, else the personal team."""
+    who = caller(ctx, db_session)
+    raw = team_id if team_id is not None else ctx.header("X-Team-Id")
+    wanted = parse_uuid(raw, "team id") if raw else None
+    return who, auth_service.team_scope(db_session=db_session, caller=who, team_id=wanted)

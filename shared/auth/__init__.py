@@ -1,0 +1,1 @@
+"""Auth domain: Supabase access tokens, callers, first-login provisioning."""

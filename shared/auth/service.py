@@ -1,0 +1,67 @@
+"""First-login provisioning and the caller's team scope."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from shared.auth.schemas import Caller, Claims
+from shared.errors import Forbidden
+from shared.teams import service as teams_service
+from shared.teams.models import Team, User
+from shared.teams.service import TeamScope
+
+
+def provision(*, db_session: Session, claims: Claims) -> Caller:
+    """The caller's user row, personal team, membership and wallet, created on first sight in ONE transaction.
+
+    Two concurrent first calls race on the users primary key: the loser's INSERT waits for the winner's
+    commit, then inserts nothing and reads what the winner made. So: one user, one team, one wallet.
+    """
+    user = db_session.get(User, claims.sub)
+    if user is None:
+        created = db_session.execute(
+            insert(User).values(id=claims.sub, email=claims.email).on_conflict_do_nothing().returning(User.id)
+        ).scalar()
+        if created is not None:
+            name = f"{claims.email.split('@')[0]}'s team" if claims.email else "Personal team"
+            teams_service.create(db_session=db_session, user_id=claims.sub, name=name, personal=True)
+        user = db_session.get(User, claims.sub)
+    else:
+        stale = datetime.now(UTC) - timedelta(hours=1)
+        if user.last_seen_at is None or user.last_seen_at < stale:
+            db_session.execute(update(User).where(User.id == claims.sub).values(last_seen_at=datetime.now(UTC)))
+    assert user is not None
+    personal = db_session.scalar(
+        select(Team.id).where(Team.created_by_user_id == claims.sub, Team.is_personal.is_(True))
+    )
+    assert personal is not None
+    return Caller(
+        user_id=user.id,
+        email=user.email,
+        is_admin=user.is_admin,
+        is_anonymous=claims.is_anonymous,
+        personal_team_id=personal,
+    )
+
+
+def team_scope(*, db_session: Session, caller: Caller, team_id: uuid.UUID | None) -> TeamScope:
+    """The team a request acts for: the one it names (must be a member), else the personal team."""
+    return teams_service.scope_for(
+        db_session=db_session, user_id=caller.user_id, team_id=team_id or caller.personal_team_id
+    )
+
+
+def require_admin(caller: Caller) -> None:
+    if not caller.is_admin:
+        raise Forbidden("this route is for administrators")
+
+
+def require_registered(caller: Caller) -> None:
+    """Paid routes refuse Supabase anonymous sign-ins."""
+    if caller.is_anonymous:
+        raise Forbidden("sign up to use paid features")

@@ -1,0 +1,118 @@
+"""Supabase access-token verification: JWKS (ES256/RS256) cached by `kid`, HS256 only where configured.
+
+Every token must carry aud=authenticated (configurable), the project's iss, exp (small leeway),
+role=authenticated and a UUID sub. alg=none, unknown keys and any algorithm not listed are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import jwt
+from jwt.algorithms import ECAlgorithm, RSAAlgorithm
+
+from shared.auth.schemas import Claims
+from shared.config import AuthSettings
+from shared.errors import Unauthorized, Unavailable
+
+ASYMMETRIC = {"ES256", "RS256"}
+Fetch = Callable[[str], dict[str, Any]]
+
+
+def fetch_json(url: str) -> dict[str, Any]:
+    """GET a JWKS document (httpx, short timeout)."""
+    import httpx
+
+    try:
+        response = httpx.get(url, timeout=5.0)
+        response.raise_for_status()
+        return dict(response.json())
+    except (httpx.HTTPError, ValueError) as exc:
+        raise Unavailable(f"could not fetch signing keys: {exc}") from exc
+
+
+class JwksCache:
+    """Public keys by kid. An unknown kid triggers one refetch (at most every `min_refresh_s`): rotation."""
+
+    def __init__(self, url: str, fetch: Fetch = fetch_json, ttl_s: float = 600, min_refresh_s: float = 30) -> None:
+        self.url, self.fetch, self.ttl_s, self.min_refresh_s = url, fetch, ttl_s, min_refresh_s
+        self._keys: dict[str, tuple[str, Any]] = {}
+        self._fetched_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def _refresh(self) -> None:
+        keys: dict[str, tuple[str, Any]] = {}
+        for jwk in self.fetch(self.url).get("keys", []):
+            kid, kty = jwk.get("kid"), jwk.get("kty")
+            if not kid or jwk.get("use", "sig") != "sig":
+                continue
+            if kty == "EC" and jwk.get("crv") == "P-256":
+                keys[kid] = ("ES256", ECAlgorithm.from_jwk(json.dumps(jwk)))
+            elif kty == "RSA":
+                keys[kid] = ("RS256", RSAAlgorithm.from_jwk(json.dumps(jwk)))
+        self._keys, self._fetched_at = keys, time.monotonic()
+
+    def key(self, kid: str) -> tuple[str, Any] | None:
+        with self._lock:
+            age = time.monotonic() - self._fetched_at
+            if age > self.ttl_s or (kid not in self._keys and age > self.min_refresh_s):
+                self._refresh()
+            return self._keys.get(kid)
+
+
+class TokenVerifier:
+    def __init__(self, settings: AuthSettings, jwks: JwksCache | None = None) -> None:
+        self.settings = settings
+        self.jwks = jwks or (JwksCache(settings.jwks_url) if settings.jwks_url else None)
+
+    def verify(self, token: str) -> Claims:
+        """Claims of a valid token; Unauthorized (401) with the reason otherwise."""
+        if not self.settings.jwt_issuer:
+            raise Unavailable("authentication is not configured (auth.jwt_issuer)")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("malformed token") from exc
+        alg = header.get("alg")
+        if alg in ASYMMETRIC:
+            if self.jwks is None:
+                raise Unauthorized(f"{alg} tokens are not accepted here")
+            found = self.jwks.key(str(header.get("kid") or ""))
+            if found is None:
+                raise Unauthorized("token signed with an unknown key")
+            key_alg, key = found
+            if key_alg != alg:
+                raise Unauthorized("token algorithm does not match its key")
+        elif alg == "HS256" and self.settings.hs256_secret is not None:
+            key = self.settings.hs256_secret.get_secret_value()
+        else:
+            raise Unauthorized(f"token algorithm {alg!r} is not accepted")
+        try:
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=[str(alg)],
+                audience=self.settings.jwt_audience,
+                issuer=self.settings.jwt_issuer,
+                leeway=self.settings.leeway_s,
+                options={"require": ["exp", "sub", "aud", "iss"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"invalid token: {exc}") from exc
+        if payload.get("role") != "authenticated":
+            raise Unauthorized("token role must be 'authenticated'")
+        try:
+            sub = uuid.UUID(str(payload["sub"]))
+        except ValueError as exc:
+            raise Unauthorized("token sub is not a UUID") from exc
+        return Claims(
+            sub=sub,
+            email=payload.get("email") or None,
+            role="authenticated",
+            is_anonymous=bool(payload.get("is_anonymous", False)),
+        )

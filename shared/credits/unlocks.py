@@ -1,0 +1,77 @@
+"""30-day creator unlocks: one charge per team per creator per window, through the ledger's charge path."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.credits import service as credits_service
+from shared.credits.models import CreditTransaction, UnlockedInfluencer
+from shared.teams.service import TeamScope
+
+UNLOCK_ACTION = "profile_unlock"
+UNLOCK_DAYS = 30
+
+
+def active_unlock(*, db_session: Session, scope: TeamScope, creator_id: int) -> UnlockedInfluencer | None:
+    return db_session.scalar(
+        select(UnlockedInfluencer)
+        .where(
+            UnlockedInfluencer.team_id == scope.team_id,
+            UnlockedInfluencer.creator_id == creator_id,
+            UnlockedInfluencer.expires_at > datetime.now(UTC),
+        )
+        .order_by(UnlockedInfluencer.expires_at.desc())
+    )
+
+
+def has_access(*, db_session: Session, scope: TeamScope, creator_id: int) -> bool:
+    """What the report route checks: an unexpired unlock for the caller's team."""
+    return active_unlock(db_session=db_session, scope=scope, creator_id=creator_id) is not None
+
+
+def unlock(
+    *, db_session: Session, scope: TeamScope, creator_id: int, idempotency_key: str | None = None
+) -> tuple[UnlockedInfluencer, CreditTransaction | None]:
+    """Unlock a creator for 30 days; an active unlock is returned as is, with no new charge."""
+    credits_service.lock(db_session, f"unlock:{scope.team_id}:{creator_id}")
+    if (existing := active_unlock(db_session=db_session, scope=scope, creator_id=creator_id)) is not None:
+        return existing, None
+    access = UnlockedInfluencer(
+        team_id=scope.team_id,
+        creator_id=creator_id,
+        unlocked_by_user_id=scope.user_id,
+        expires_at=datetime.now(UTC) + timedelta(days=UNLOCK_DAYS),
+    )
+    db_session.add(access)
+    db_session.flush()
+    entry = credits_service.charge(
+        db_session=db_session,
+        scope=scope,
+        action=UNLOCK_ACTION,
+        idempotency_key=idempotency_key or f"unlock:{access.id}",
+        reference_type="creator",
+        reference_id=str(creator_id),
+    )
+    access.transaction_id = entry.id
+    return access, entry
+
+
+def charge_search(*, db_session: Session, scope: TeamScope, job_id: uuid.UUID) -> CreditTransaction:
+    """A search for a creator we do not have yet is charged up front as an unlock, keyed by the job."""
+    return credits_service.charge(
+        db_session=db_session,
+        scope=scope,
+        action=UNLOCK_ACTION,
+        idempotency_key=f"job:{job_id}",
+        reference_type="job",
+        reference_id=str(job_id),
+    )
+
+
+def refund_search(*, db_session: Session, job_id: uuid.UUID, reason: str) -> CreditTransaction:
+    """A failed search job gives its charge back (a compensating entry)."""
+    return credits_service.refund(db_session=db_session, idempotency_key=f"job:{job_id}", reason=reason)
