@@ -25,7 +25,10 @@ def provision(*, db_session: Session, claims: Claims) -> Caller:
     user = db_session.get(User, claims.sub)
     if user is None:
         created = db_session.execute(
-            insert(User).values(id=claims.sub, email=claims.email).on_conflict_do_nothing().returning(User.id)
+            insert(User)
+            .values(id=claims.sub, email=claims.email, last_seen_at=datetime.now(UTC))
+            .on_conflict_do_nothing()
+            .returning(User.id)
         ).scalar()
         if created is not None:
             name = f"{claims.email.split('@')[0]}'s team" if claims.email else "Personal team"

@@ -280,3 +280,9 @@ def get_pricing(*, db_session: Session) -> list[CreditPricingRule]:
             .order_by(CreditPricingRule.action, CreditPricingRule.plan)
         )
     )
+
+
+def wallets_due_for_new_period(*, db_session: Session, now: datetime | None = None) -> list[int]:
+    return list(
+        db_session.scalars(select(CreditWallet.id).where(CreditWallet.current_period_end <= (now or datetime.now(UTC))))
+    )

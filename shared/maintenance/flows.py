@@ -1,10 +1,11 @@
 """Maintenance tasks run by the `maintenance` worker (Cloud Scheduler -> Pub/Sub -> push).
 
-Later issues register their tasks here (stale-job reaper, wallet reconciliation, allowance reset).
+Later issues register their tasks here (e.g. the stale-job reaper).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -12,10 +13,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from shared.config import get_settings
+from shared.credits import service as credits_service
 from shared.events import consumer
 from shared.events.schemas import MaintenanceRequested
 from shared.maintenance.models import MaintenanceRun
 from shared.maintenance.schemas import PruneResult
+
+log = logging.getLogger("maintenance")
 
 
 def prune_processed_messages(*, db_session: Session) -> dict[str, Any]:
@@ -25,8 +29,25 @@ def prune_processed_messages(*, db_session: Session) -> dict[str, Any]:
     return PruneResult(deleted=deleted, retention_days=days).model_dump()
 
 
+def reconcile_wallets(*, db_session: Session) -> dict[str, Any]:
+    """Check balance == sum(ledger) for every wallet; a mismatch is logged as an error for alerting."""
+    mismatches = credits_service.reconcile(db_session=db_session)
+    if mismatches:
+        log.error("wallet balances differ from their ledgers", extra={"mismatches": mismatches})
+    return {"mismatches": mismatches}
+
+
+def start_due_periods(*, db_session: Session) -> dict[str, Any]:
+    """Open the next monthly allowance period of every wallet whose period has ended."""
+    due = credits_service.wallets_due_for_new_period(db_session=db_session)
+    started = sum(credits_service.start_new_period(db_session=db_session, wallet_id=w) for w in due)
+    return {"periods_started": started}
+
+
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "prune_processed_messages": prune_processed_messages,
+    "reconcile_wallets": reconcile_wallets,
+    "start_due_periods": start_due_periods,
 }
 
 

@@ -40,7 +40,7 @@ def scope_for(*, db_session: Session, user_id: uuid.UUID, team_id: uuid.UUID) ->
         select(TeamMember.role).where(TeamMember.team_id == team_id, TeamMember.user_id == user_id)
     )
     if role is None:
-        raise NotFound(f"team {team_id} not found")
+        raise NotFound("team not found")
     return TeamScope(team_id=team_id, user_id=user_id, role=role, _issued=_ISSUED)
 
 

@@ -1,6 +1,7 @@
 """The maintenance worker through functions-framework's test client: envelopes, dedupe, retry semantics."""
 
 import json
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -82,3 +83,20 @@ def test_a_failing_handler_leaves_no_marker_so_redelivery_runs_it(tmp_path, monk
     ok = create_app("maintenance", "functions/maintenance/main.py").test_client()
     assert ok.post("/", json=body).status_code == 204
     assert counts() == (1, 1)
+
+
+def test_reconcile_and_period_tasks_run_through_the_worker(client) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from shared.auth import service as auth_service
+    from shared.auth.schemas import Claims
+
+    with session_scope() as session:
+        auth_service.provision(db_session=session, claims=Claims(sub=uuid.uuid4(), role="authenticated"))
+        session.execute(text("UPDATE credit_wallets SET current_period_end = now() - interval '1 day', balance = 7"))
+    assert client.post("/", json=pubsub_body({"task": "reconcile_wallets"}, "r1")).status_code == 204
+    assert client.post("/", json=pubsub_body({"task": "start_due_periods"}, "p1")).status_code == 204
+    with session_scope() as session:
+        results = {r.task: r.result for r in session.scalars(select(MaintenanceRun))}
+    assert results["reconcile_wallets"]["mismatches"][0]["balance"] == 7
+    assert results["start_due_periods"] == {"periods_started": 1}

@@ -1,0 +1,85 @@
+"""BOLA sweep: a member of team A calls every team-scoped route with team B's ids -> 0 leaks, 0 writes.
+
+Routes come from the router itself, so a route added later is swept without editing this test."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from sqlalchemy import text
+
+from functions.api.main import router
+from shared.db import session_scope
+
+# Routes that are not about a team's data; every other route is swept.
+NOT_TEAM_SCOPED = {
+    ("GET", "/healthz"),
+    ("GET", "/openapi.json"),
+    ("GET", "/v1/me"),
+    ("GET", "/v1/credits/pricing"),
+    ("POST", "/v1/teams"),
+}
+
+
+def snapshot() -> dict[str, str]:
+    with session_scope() as db:
+        tables = db.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
+        return {
+            t: db.execute(
+                text(
+                    f"SELECT md5(coalesce(string_agg(x::text, ',' ORDER BY x::text), '')) "  # noqa: S608
+                    f"FROM {t} x"
+                )
+            ).scalar_one()
+            for t in tables
+        }
+
+
+def test_team_a_cannot_reach_team_b(api, bearer) -> None:  # type: ignore[no-untyped-def]
+    a_user, b_owner, b_member = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    a_email, b_email, b_member_email = "alice@a.example", "bob@b.example", "bea@b.example"
+    a = bearer(a_user, a_email)
+    api.get("/v1/me", headers=a)
+    api.get("/v1/me", headers=bearer(b_member, b_member_email))
+    b_team = api.post("/v1/teams", json={"name": "Team B"}, headers=bearer(b_owner, b_email)).json["id"]
+    api.post(f"/v1/teams/{b_team}/members", json={"email": b_member_email}, headers=bearer(b_owner, b_email))
+    with session_scope() as db:
+        db.execute(
+            text(
+                "INSERT INTO creators (username, is_verified, is_private, is_business, source) "
+                "VALUES ('brandx', false, false, false, 'apify')"
+            )
+        )
+        db.execute(text("UPDATE credit_wallets SET balance = 500 WHERE team_id = :t"), {"t": b_team})
+        db.execute(
+            text(
+                "INSERT INTO credit_transactions (wallet_id, kind, amount, balance_before, balance_after, "
+                "idempotency_key) SELECT id, 'grant', 500, 0, 500, 'seed-b' FROM credit_wallets WHERE team_id = :t"
+            ),
+            {"t": b_team},
+        )
+    bodies = {
+        "TeamCreate": {"name": "hijack"},
+        "MemberAdd": {"email": a_email, "role": "admin"},
+        "MemberRoleChange": {"role": "owner"},
+        "GrantIn": {"team_id": b_team, "amount": 10, "reason": "steal", "idempotency_key": "bola-0001"},
+    }
+    before = snapshot()
+    swept = []
+    for route in router.routes:
+        if (route.method, route.template) in NOT_TEAM_SCOPED:
+            continue
+        path = route.template.format(team_id=b_team, user_id=b_member, username="brandx")
+        body = bodies[route.body.__name__] if route.body else None
+        response = api.open(path, method=route.method, json=body, headers={**a, "X-Team-Id": b_team})
+        swept.append((route.method, route.template, response.status_code))
+        payload = response.get_json(silent=True) or {}
+        payload.pop("instance", None)  # RFC 9457 echoes the caller's own request path
+        text_body = json.dumps(payload)
+        assert response.status_code in (403, 404), (route.template, response.status_code, text_body)
+        for secret in (b_team, b_email, b_member_email, str(b_member), '"balance"'):
+            assert secret not in text_body, (route.template, secret)
+    assert snapshot() == before
+    assert len(swept) >= 9, swept
+    print(json.dumps(swept))
