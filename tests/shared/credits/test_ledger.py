@@ -147,3 +147,25 @@ def test_reconcile_finds_a_tampered_wallet(make_scope) -> None:  # type: ignore[
         db.execute(text("UPDATE credit_wallets SET balance = 999 WHERE id = :w"), {"w": wallet.id})
     with session_scope() as db:
         assert credits_service.reconcile(db_session=db) == [{"wallet_id": wallet.id, "balance": 999, "ledger_sum": 10}]
+
+
+def test_search_charge_is_keyed_by_job_and_refunded_once(make_scope) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    from shared.credits import unlocks
+
+    scope = make_scope(credits=100)
+    for i in range(3):  # use up the free allowance so the search costs credits
+        with session_scope() as db:
+            credits_service.charge(db_session=db, scope=scope, action="profile_unlock", idempotency_key=f"f{i}")
+    job_id = uuid.uuid4()
+    with session_scope() as db:
+        first = unlocks.charge_search(db_session=db, scope=scope, job_id=job_id)
+    with session_scope() as db:
+        again = unlocks.charge_search(db_session=db, scope=scope, job_id=job_id)  # a retried search request
+    assert first.id == again.id and first.amount == -25 and first.idempotency_key == f"job:{job_id}"
+    with session_scope() as db:
+        unlocks.refund_search(db_session=db, job_id=job_id, reason="scrape failed: private account")
+        unlocks.refund_search(db_session=db, job_id=job_id, reason="scrape failed: private account")
+    wallet = wallet_of(scope)
+    assert wallet.balance == 100 == ledger_sum(wallet.id)
