@@ -82,6 +82,10 @@ class ApifySettings(BaseModel):
     token: SecretStr | None = None
     api_url: str | None = None  # the local stand-in; None means Apify itself
     actor: str = "apify/instagram-scraper"
+    attempts: int = Field(default=3, ge=1, le=10)  # per API call, with exponential backoff (429, 5xx, timeouts)
+    retry_delay_s: float = Field(default=1.0, gt=0)
+    run_timeout_s: int = Field(default=180, ge=10)
+    posts_per_profile: int = Field(default=12, ge=1, le=100)
 
 
 class AuthSettings(BaseModel):

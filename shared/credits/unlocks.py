@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.credits import service as credits_service
-from shared.credits.models import CreditTransaction, UnlockedInfluencer
+from shared.credits.models import CreditTransaction, CreditWallet, UnlockedInfluencer
 from shared.teams.service import TeamScope
 
 UNLOCK_ACTION = "profile_unlock"
@@ -60,18 +60,38 @@ def unlock(
     return access, entry
 
 
-def charge_search(*, db_session: Session, scope: TeamScope, job_id: uuid.UUID) -> CreditTransaction:
-    """A search for a creator we do not have yet is charged up front as an unlock, keyed by the job."""
+def charge_search(
+    *, db_session: Session, scope: TeamScope, job_id: uuid.UUID, action: str = UNLOCK_ACTION
+) -> CreditTransaction:
+    """A search that needs a scrape is charged up front, keyed by job and team (joined jobs serve many teams)."""
     return credits_service.charge(
         db_session=db_session,
         scope=scope,
-        action=UNLOCK_ACTION,
-        idempotency_key=f"job:{job_id}",
+        action=action,
+        idempotency_key=f"job:{job_id}:team:{scope.team_id}",
         reference_type="job",
         reference_id=str(job_id),
     )
 
 
-def refund_search(*, db_session: Session, job_id: uuid.UUID, reason: str) -> CreditTransaction:
-    """A failed search job gives its charge back (a compensating entry)."""
-    return credits_service.refund(db_session=db_session, idempotency_key=f"job:{job_id}", reason=reason)
+def refund_charge(*, db_session: Session, charge: CreditTransaction, reason: str) -> CreditTransaction:
+    """Give one search charge back (a compensating entry, once)."""
+    return credits_service.refund(db_session=db_session, idempotency_key=charge.idempotency_key, reason=reason)
+
+
+def grant_paid_unlock(*, db_session: Session, charge: CreditTransaction, creator_id: int) -> UnlockedInfluencer:
+    """The unlock a search charge paid for, recorded once per charge."""
+    existing = db_session.scalar(select(UnlockedInfluencer).where(UnlockedInfluencer.transaction_id == charge.id))
+    if existing is not None:
+        return existing
+    team_id = db_session.scalar(select(CreditWallet.team_id).where(CreditWallet.id == charge.wallet_id))
+    access = UnlockedInfluencer(
+        team_id=team_id,
+        creator_id=creator_id,
+        unlocked_by_user_id=charge.actor_user_id,
+        transaction_id=charge.id,
+        expires_at=datetime.now(UTC) + timedelta(days=UNLOCK_DAYS),
+    )
+    db_session.add(access)
+    db_session.flush()
+    return access

@@ -163,9 +163,10 @@ def test_search_charge_is_keyed_by_job_and_refunded_once(make_scope) -> None:  #
         first = unlocks.charge_search(db_session=db, scope=scope, job_id=job_id)
     with session_scope() as db:
         again = unlocks.charge_search(db_session=db, scope=scope, job_id=job_id)  # a retried search request
-    assert first.id == again.id and first.amount == -25 and first.idempotency_key == f"job:{job_id}"
+    assert first.id == again.id and first.amount == -25
+    assert first.idempotency_key == f"job:{job_id}:team:{scope.team_id}"
     with session_scope() as db:
-        unlocks.refund_search(db_session=db, job_id=job_id, reason="scrape failed: private account")
-        unlocks.refund_search(db_session=db, job_id=job_id, reason="scrape failed: private account")
+        unlocks.refund_charge(db_session=db, charge=first, reason="scrape failed: private account")
+        unlocks.refund_charge(db_session=db, charge=first, reason="scrape failed: private account")
     wallet = wallet_of(scope)
     assert wallet.balance == 100 == ledger_sum(wallet.id)

@@ -1,0 +1,1 @@
+"""Local Apify stand-in: serves the bundled sample dataset through Apify's HTTP API."""

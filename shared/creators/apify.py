@@ -1,0 +1,85 @@
+"""The one Apify module: `apify/instagram-scraper` with resultsType "details" through the real apify-client.
+
+Outcomes a user can act on are values (profile, private, not found); failures are exceptions:
+ScrapeQuotaExhausted when the Apify account is out of usage, ScrapeFailed when Apify stays unreachable
+or erroring after the client's retries (429, 5xx and timeouts, `attempts` in all, exponential backoff).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Literal
+
+from shared.config import get_settings
+
+
+class ScrapeFailed(Exception):
+    """Apify could not give us the profile; the message is fit for the user."""
+
+
+class ScrapeQuotaExhausted(ScrapeFailed):
+    """The Apify account has no usage left this month."""
+
+
+@dataclass(frozen=True)
+class ScrapeResult:
+    kind: Literal["profile", "private", "not_found"]
+    item: dict[str, Any]
+
+
+def _client() -> Any:
+    from apify_client import ApifyClient
+
+    settings = get_settings().apify
+    token = settings.token.get_secret_value() if settings.token else None
+    options: dict[str, Any] = {
+        "max_retries": settings.attempts - 1,
+        "min_delay_between_retries": timedelta(seconds=settings.retry_delay_s),
+        "timeout_short": timedelta(seconds=10),
+        "timeout_medium": timedelta(seconds=30),
+    }
+    if settings.api_url:
+        options["api_url"] = settings.api_url
+        options["api_public_url"] = settings.api_url
+    return ApifyClient(token, **options)
+
+
+def _classify(exc: Exception) -> ScrapeFailed:
+    from apify_client.errors import ApifyApiError
+
+    if isinstance(exc, ApifyApiError):
+        text = f"{exc.type or ''} {exc.message or ''}".lower()
+        if exc.status_code in (402, 403) and ("usage" in text or "limit" in text):
+            return ScrapeQuotaExhausted("our data provider's monthly quota is used up; please try again later")
+        return ScrapeFailed(f"the data provider answered {exc.status_code} ({exc.type}) after {exc.attempt} attempts")
+    return ScrapeFailed(f"the data provider could not be reached ({type(exc).__name__})")
+
+
+def fetch_profile(username: str) -> ScrapeResult:
+    """One profile with its latest posts and related profiles."""
+    settings = get_settings().apify
+    client = _client()
+    run_input = {
+        "directUrls": [f"https://www.instagram.com/{username}/"],
+        "resultsType": "details",
+        "resultsLimit": settings.posts_per_profile,
+        "addParentData": False,
+    }
+    try:
+        run = client.actor(settings.actor).call(
+            run_input=run_input, logger=None, wait_duration=timedelta(seconds=settings.run_timeout_s)
+        )
+        if run is None or run.status != "SUCCEEDED":
+            raise ScrapeFailed(f"the scraping run ended as {getattr(run, 'status', 'unknown')}")
+        items = client.dataset(run.default_dataset_id).list_items(clean=True).items
+    except ScrapeFailed:
+        raise
+    except Exception as exc:
+        raise _classify(exc) from exc
+    for item in items:
+        if item.get("error") == "not_found" or item.get("error"):
+            return ScrapeResult("not_found", item)
+        if str(item.get("username", "")).lower() == username:
+            return ScrapeResult("private" if item.get("private") else "profile", item)
+    return ScrapeResult("not_found", {"inputUrl": run_input["directUrls"][0]})

@@ -1,0 +1,130 @@
+"""Search jobs: create-or-join (one in flight per username, enforced by Postgres), stage progress,
+terminal states with reasons, and the stale-job reaper."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from shared.errors import NotFound
+from shared.jobs.models import ACTIVE_STATUSES, TERMINAL_STATUSES, Job
+
+STAGES = ("scrape", "cdn", "analysis", "insights")
+STAGE_TERMINAL = ("done", "failed", "skipped")
+
+
+def new_stages() -> dict[str, dict[str, Any]]:
+    return {name: {"status": "pending", "done": 0, "total": 0, "error": None} for name in STAGES}
+
+
+def create_or_join(
+    *, db_session: Session, username: str, refresh: bool, user_id: uuid.UUID | None, team_id: uuid.UUID | None
+) -> tuple[Job, bool]:
+    """The in-flight job for `username`, creating it if there is none; (job, created)."""
+    for _ in range(3):
+        created = db_session.execute(
+            insert(Job)
+            .values(
+                username=username,
+                status="queued",
+                stages=new_stages(),
+                refresh=refresh,
+                requested_by_user_id=user_id,
+                requested_by_team_id=team_id,
+            )
+            .on_conflict_do_nothing(index_elements=["username"], index_where=text("status IN ('queued', 'running')"))
+            .returning(Job.id)
+        ).scalar()
+        if created is not None:
+            return get(db_session=db_session, job_id=created), True
+        existing = db_session.scalar(select(Job).where(Job.username == username, Job.status.in_(ACTIVE_STATUSES)))
+        if existing is not None:
+            return existing, False
+        # The in-flight job finished between our INSERT and SELECT: try again.
+    raise RuntimeError(f"could not create or join a job for {username}")
+
+
+def get(*, db_session: Session, job_id: uuid.UUID, for_update: bool = False) -> Job:
+    job = db_session.get(Job, job_id, with_for_update=for_update, populate_existing=for_update)
+    if job is None:
+        raise NotFound("job not found")
+    return job
+
+
+def update_stage(*, db_session: Session, job_id: uuid.UUID, stage: str, **fields: Any) -> Job:
+    """Set fields of one stage (row-locked, so concurrent workers never lose each other's updates)."""
+    job = get(db_session=db_session, job_id=job_id, for_update=True)
+    if job.status in TERMINAL_STATUSES:
+        return job
+    stages = {k: dict(v) for k, v in job.stages.items()}
+    stages[stage].update(fields)
+    job.stages = stages
+    job.status = "running"
+    job.updated_at = datetime.now(UTC)
+    return job
+
+
+def count_stage_item(*, db_session: Session, job_id: uuid.UUID, stage: str, failed: str | None = None) -> Job:
+    """One more item of a counted stage (e.g. one image) is done; the stage ends when all are."""
+    job = get(db_session=db_session, job_id=job_id, for_update=True)
+    current = job.stages[stage]
+    done = current["done"] + 1
+    errors = current.get("errors", 0) + (1 if failed else 0)
+    fields: dict[str, Any] = {"done": done, "errors": errors}
+    if failed:
+        fields["error"] = failed
+    if done >= current["total"]:
+        fields["status"] = "failed" if errors == current["total"] and errors else "done"
+    return update_stage(db_session=db_session, job_id=job_id, stage=stage, **fields)
+
+
+def finish(*, db_session: Session, job_id: uuid.UUID, status: str, reason: str | None = None) -> Job:
+    """Move a job to a terminal state once; later calls leave it as it is."""
+    job = get(db_session=db_session, job_id=job_id, for_update=True)
+    if job.status in TERMINAL_STATUSES:
+        return job
+    job.status, job.reason = status, reason
+    job.finished_at = job.updated_at = datetime.now(UTC)
+    return job
+
+
+def settle(*, db_session: Session, job_id: uuid.UUID) -> Job:
+    """When every stage has ended: complete, or partial naming the stages that failed."""
+    job = get(db_session=db_session, job_id=job_id, for_update=True)
+    if job.status in TERMINAL_STATUSES or any(s["status"] not in STAGE_TERMINAL for s in job.stages.values()):
+        return job
+    failed = {name: s.get("error") or "failed" for name, s in job.stages.items() if s["status"] == "failed"}
+    if not failed:
+        return finish(db_session=db_session, job_id=job_id, status="complete")
+    reason = "; ".join(f"{name}: {error}" for name, error in failed.items())
+    return finish(db_session=db_session, job_id=job_id, status="partial", reason=reason)
+
+
+def reap_stale(*, db_session: Session, older_than: timedelta) -> list[Job]:
+    """Jobs stuck in flight: failed when the scrape never finished, else partial naming the stuck stages."""
+    cutoff = datetime.now(UTC) - older_than
+    stuck = db_session.scalars(
+        select(Job).where(Job.status.in_(ACTIVE_STATUSES), Job.updated_at < cutoff).with_for_update(skip_locked=True)
+    ).all()
+    for job in stuck:
+        waiting = [name for name, s in job.stages.items() if s["status"] not in STAGE_TERMINAL]
+        if job.stages["scrape"]["status"] != "done":
+            finish(
+                db_session=db_session,
+                job_id=job.id,
+                status="failed",
+                reason="the profile could not be fetched in time; please search again",
+            )
+        else:
+            finish(
+                db_session=db_session,
+                job_id=job.id,
+                status="partial",
+                reason="timed out waiting for: " + ", ".join(waiting),
+            )
+    return list(stuck)
