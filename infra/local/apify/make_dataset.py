@@ -68,7 +68,7 @@ CAPTIONS = {
         "Un dimanche parfait pour le {topic} ☕",
     ],
     "de": [
-        "Heute wieder {topic} – wer macht mit? 💪",
+        "Heute wieder {topic}, wer macht mit? 💪",
         "Neues Rezept für {topic}, Link in der Bio",
         "Was für ein schöner Tag für {topic}! Danke euch ❤️",
         "Sonntag heißt {topic} und Kaffee ☕",

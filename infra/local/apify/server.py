@@ -1,7 +1,7 @@
 """A local stand-in for Apify's HTTP API, spoken to by the real `apify-client`.
 
-Serves `POST /v2/acts/{actor}/runs` (and `/v2/actors/…`), `GET /v2/actor-runs/{id}`, `GET /v2/datasets/{id}/items` (with the
-`x-apify-pagination-*` headers) from the bundled sample dataset, and generated images at `/img/…`.
+Serves `POST /v2/acts/{actor}/runs` (and `/v2/actors/…`), `GET /v2/actor-runs/{id}` and
+`GET /v2/datasets/{id}/items` (with the `x-apify-pagination-*` headers) from the bundled sample dataset, and generated images at `/img/…`.
 `POST /_standin/faults {"statuses": [429, 500, "quota"]}` makes the next API calls fail that way.
 Run alone: `python -m infra.local.apify.server --port 8089`.
 """
@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 DATASET = Path(__file__).with_name("sample_dataset.json")
 ACTOR = "apify~instagram-scraper"
-TOKEN = "local-apify-token"
+TOKEN = "local-apify-token"  # noqa: S105 - the stand-in's own token, accepted nowhere else
 FAULTS = {
     429: ("rate-limit-exceeded", "You have exceeded the rate limit of 30 requests per second"),
     500: ("internal-error", "An internal error occurred"),
