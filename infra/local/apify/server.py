@@ -1,7 +1,8 @@
 """A local stand-in for Apify's HTTP API, spoken to by the real `apify-client`.
 
 Serves `POST /v2/acts/{actor}/runs` (and `/v2/actors/…`), `GET /v2/actor-runs/{id}` and
-`GET /v2/datasets/{id}/items` (with the `x-apify-pagination-*` headers) from the bundled sample dataset, and generated images at `/img/…`.
+`GET /v2/datasets/{id}/items` (with the `x-apify-pagination-*` headers) from the bundled sample dataset,
+and generated images at `/img/…`.
 `POST /_standin/faults {"statuses": [429, 500, "quota"]}` makes the next API calls fail that way.
 Run alone: `python -m infra.local.apify.server --port 8089`.
 """
