@@ -70,6 +70,18 @@ class StorageSettings(BaseModel):
     cdn_base_url: str = "http://127.0.0.1:9000/thumbnails"
 
 
+class CdnSettings(BaseModel):
+    """What the CDN worker may fetch, and the renditions it makes."""
+
+    allowed_hosts: tuple[str, ...] = ("*.cdninstagram.com", "*.fbcdn.net")
+    # host:port pairs allowed although not public (the local Apify stand-in); refused outside local/test.
+    local_hosts: tuple[str, ...] = ()
+    max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
+    timeout_s: float = Field(default=10.0, gt=0)
+    max_redirects: int = Field(default=3, ge=0, le=10)
+    widths: tuple[int, ...] = (150, 320, 640)
+
+
 class StripeSettings(BaseModel):
     secret_key: SecretStr | None = None
     webhook_secret: SecretStr | None = None
@@ -157,6 +169,7 @@ class Settings(BaseSettings):
     pubsub: PubSubSettings = PubSubSettings()
     tasks: TasksSettings = TasksSettings()
     storage: StorageSettings = StorageSettings()
+    cdn: CdnSettings = CdnSettings()
     stripe: StripeSettings = StripeSettings()
     apify: ApifySettings = ApifySettings()
     auth: AuthSettings = AuthSettings()
@@ -199,6 +212,8 @@ class Settings(BaseSettings):
             problems.append("auth.jwt_issuer is missing")
         if self.pubsub.emulator_host or self.tasks.emulator_host:
             problems.append("emulator hosts are set outside the local profile")
+        if self.cdn.local_hosts:
+            problems.append("cdn.local_hosts (non-public fetch targets) is set outside the local profile")
         if problems:
             raise ValueError(f"refusing to start with profile={self.profile}: " + "; ".join(problems))
         return self

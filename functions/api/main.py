@@ -1,4 +1,4 @@
-"""The public HTTP API function (`api` target): health, me/teams, credits and unlocks; later search and billing."""
+"""The public HTTP API function (`api` target): health, creator search and reports, jobs, me/teams, credits."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask import Request
 from pydantic import BaseModel
 from werkzeug.wrappers import Response
 
+from functions.api.routes import creators as creators_routes
 from functions.api.routes import credits as credits_routes
 from functions.api.routes import teams as teams_routes
 from shared import health
@@ -20,6 +21,7 @@ router = Router(
     description="Creator analytics for brands: search, reports, credits and billing.",
 )
 serve_openapi(router)
+creators_routes.register(router)
 teams_routes.register(router)
 credits_routes.register(router)
 

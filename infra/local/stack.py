@@ -40,6 +40,8 @@ DEAD_LETTER_HOLD = "dead-letter-hold"
 FUNCTIONS: dict[str, str] = {
     "api": "functions/api/main.py",
     "maintenance": "functions/maintenance/main.py",
+    "scrape": "functions/scrape/main.py",
+    "cdn": "functions/cdn/main.py",
 }
 
 

@@ -82,4 +82,4 @@ def fetch_profile(username: str) -> ScrapeResult:
             return ScrapeResult("not_found", item)
         if str(item.get("username", "")).lower() == username:
             return ScrapeResult("private" if item.get("private") else "profile", item)
-    return ScrapeResult("not_found", {"inputUrl": run_input["directUrls"][0]})
+    return ScrapeResult("not_found", {"inputUrl": f"https://www.instagram.com/{username}/"})

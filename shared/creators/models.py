@@ -85,7 +85,13 @@ class MediaAsset(Base):
     __table_args__ = (
         CheckConstraint("kind IN ('avatar', 'post_image')", name="kind_known"),
         CheckConstraint("status IN ('pending', 'uploaded', 'failed')", name="status_known"),
-        UniqueConstraint("creator_id", "post_id", "position", name="uq_media_assets_owner_position"),
+        UniqueConstraint(
+            "creator_id",
+            "post_id",
+            "position",
+            name="uq_media_assets_owner_position",
+            postgresql_nulls_not_distinct=True,
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)

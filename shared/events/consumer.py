@@ -30,6 +30,12 @@ def message_key(message: PushMessage, event: Event) -> str:
     return event.key() or f"msg:{message.message_id}"
 
 
+def already_processed(*, consumer: str, key: str) -> bool:
+    """A cheap look before slow work; consume_once still decides under its lock."""
+    with session_scope() as session:
+        return session.get(ProcessedMessage, (consumer, key)) is not None
+
+
 def consume_once(*, consumer: str, key: str, effect: Callable[[Session], T]) -> Outcome[T]:
     """Run `effect` at most once per (consumer, key): a duplicate, even a concurrent one, is skipped.
 

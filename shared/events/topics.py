@@ -31,7 +31,11 @@ class PushSubscription:
 
 
 # Each consumer added by a later issue registers its subscription here.
-SUBSCRIPTIONS: tuple[PushSubscription, ...] = (PushSubscription(Topic.MAINTENANCE_REQUESTED, "maintenance"),)
+SUBSCRIPTIONS: tuple[PushSubscription, ...] = (
+    PushSubscription(Topic.MAINTENANCE_REQUESTED, "maintenance"),
+    PushSubscription(Topic.CREATOR_SCRAPE_REQUESTED, "scrape"),
+    PushSubscription(Topic.CDN_IMAGE_REQUESTED, "cdn"),
+)
 
 
 def subscriptions_for(consumer: str) -> list[PushSubscription]:

@@ -11,23 +11,30 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Request, Response
 
 from shared import errors
-from shared.events.consumer import consume_once, message_key
-from shared.events.envelope import PushMessage, decode_push, parse_event
+from shared.events.consumer import Outcome, already_processed, consume_once, message_key
+from shared.events.envelope import decode_push, parse_event
 from shared.events.schemas import Event
 from shared.http.problems import InternalError, problem_response
 from shared.logs import LogContext, bind_context, configure_logging, parse_trace_header
 
 log = logging.getLogger("push")
 E = TypeVar("E", bound=Event)
-PushHandler = Callable[[Session, E, PushMessage], dict[str, Any] | None]
 
 
-def push_endpoint(consumer: str, event_type: type[E], handle: PushHandler[E]) -> Callable[[Request], Response]:
-    """A functions-framework HTTP target that feeds one push subscription into `handle`."""
+def push_endpoint(
+    consumer: str,
+    event_type: type[E],
+    handle: Callable[..., dict[str, Any] | None],
+    prefetch: Callable[[E], Any] | None = None,
+) -> Callable[[Request], Response]:
+    """A functions-framework HTTP target that feeds one push subscription into `handle`.
+
+    With `prefetch`, slow outside work (an API call, a download) runs first, outside any transaction,
+    and its result is handed to `handle(session, event, message, result)` inside the idempotent one.
+    """
 
     def endpoint(request: Request) -> Response:
         configure_logging()
@@ -38,7 +45,13 @@ def push_endpoint(consumer: str, event_type: type[E], handle: PushHandler[E]) ->
             bind_context(LogContext(request_id=message.message_id, trace_id=trace_id, span_id=span_id))
             event = parse_event(message, event_type)
             key = message_key(message, event)
-            outcome = consume_once(consumer=consumer, key=key, effect=lambda s: handle(s, event, message))
+            if prefetch is None:
+                outcome = consume_once(consumer=consumer, key=key, effect=lambda s: handle(s, event, message))
+            elif already_processed(consumer=consumer, key=key):
+                outcome = Outcome(duplicate=True)
+            else:
+                fetched = prefetch(event)
+                outcome = consume_once(consumer=consumer, key=key, effect=lambda s: handle(s, event, message, fetched))
         except errors.DomainError as exc:
             log.warning("message refused: %s", exc.detail, extra={"consumer": consumer, "code": exc.code})
             return problem_response(exc, request_id=None, instance=request.path)

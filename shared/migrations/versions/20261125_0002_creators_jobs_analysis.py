@@ -191,7 +191,13 @@ def upgrade() -> None:
             ["post_id"], ["posts.id"], name=op.f("fk_media_assets_post_id_posts"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_media_assets")),
-        sa.UniqueConstraint("creator_id", "post_id", "position", name="uq_media_assets_owner_position"),
+        sa.UniqueConstraint(
+            "creator_id",
+            "post_id",
+            "position",
+            name="uq_media_assets_owner_position",
+            postgresql_nulls_not_distinct=True,
+        ),
     )
     op.create_table(
         "creator_insights",

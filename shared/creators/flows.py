@@ -1,0 +1,79 @@
+"""The scrape step of a search job: Apify result -> rows -> CDN fan-out -> analysis task."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from shared.config import get_settings
+from shared.creators import apify, ingest
+from shared.events import tasks
+from shared.events.publisher import publish
+from shared.events.schemas import CdnImageRequested, CreatorScrapeRequested
+from shared.jobs import flows as jobs_flows
+from shared.jobs import service as jobs_service
+from shared.jobs.models import TERMINAL_STATUSES
+
+log = logging.getLogger("scrape")
+
+
+def fetch(event: CreatorScrapeRequested) -> apify.ScrapeResult | apify.ScrapeFailed:
+    """Ask Apify (outside any transaction: a run can take a minute). Failures come back as values."""
+    try:
+        return apify.fetch_profile(event.username)
+    except apify.ScrapeFailed as exc:
+        return exc
+
+
+def apply(
+    *, db_session: Session, event: CreatorScrapeRequested, result: apify.ScrapeResult | apify.ScrapeFailed
+) -> dict[str, Any]:
+    """Store what Apify returned and move the job on; every ending a user can act on is terminal."""
+    job = jobs_service.get(db_session=db_session, job_id=event.job_id, for_update=True)
+    if job.status in TERMINAL_STATUSES:
+        return {"skipped": f"job already {job.status}"}
+    name = event.username
+    if isinstance(result, apify.ScrapeFailed):
+        return _fail(db_session, event, str(result))
+    if result.kind == "not_found":
+        return _fail(db_session, event, f"no Instagram account is called @{name}")
+    scraped_at = datetime.now(UTC)
+    creator = ingest.upsert_creator(db_session=db_session, item=result.item, scraped_at=scraped_at)
+    ingest.add_snapshot(db_session=db_session, creator=creator)
+    job.creator_id = creator.id
+    if result.kind == "private":
+        return _fail(db_session, event, f"@{name} is a private account: its posts cannot be analysed")
+    items = result.item.get("latestPosts") or []
+    posts = ingest.upsert_posts(db_session=db_session, creator=creator, posts=items)
+    related = ingest.upsert_related(
+        db_session=db_session, creator=creator, related=result.item.get("relatedProfiles") or []
+    )
+    by_ig_id = {str(i["id"]): i for i in items}
+    media = ingest.upsert_media(db_session=db_session, creator=creator, posts=[(p, by_ig_id[p.ig_id]) for p in posts])
+    jobs_service.update_stage(db_session=db_session, job_id=job.id, stage="scrape", status="done", done=1, total=1)
+    jobs_service.update_stage(
+        db_session=db_session, job_id=job.id, stage="cdn", status="running" if media else "done", total=len(media)
+    )
+    jobs_flows.grant_access(db_session=db_session, job_id=job.id, creator_id=creator.id)
+    for asset in media:
+        publish(CdnImageRequested(job_id=job.id, asset_id=asset.id, source_url=asset.source_url))
+    settings = get_settings().tasks
+    tasks.enqueue_http(
+        queue=settings.inference_queue,
+        url=f"{settings.inference_url}/v1/analyze",
+        payload={"job_id": str(job.id), "creator_id": creator.id},
+        dedupe_key=f"analyze:{job.id}",
+    )
+    return {"creator_id": creator.id, "posts": len(posts), "images": len(media), "related": related}
+
+
+def _fail(db_session: Session, event: CreatorScrapeRequested, reason: str) -> dict[str, Any]:
+    jobs_service.update_stage(
+        db_session=db_session, job_id=event.job_id, stage="scrape", status="failed", error=reason, done=0, total=1
+    )
+    jobs_flows.fail(db_session=db_session, job_id=event.job_id, reason=reason)
+    log.info("scrape ended the job", extra={"job_id": str(event.job_id), "reason": reason})
+    return {"failed": reason}

@@ -1,0 +1,222 @@
+"""The creator report (full, for teams that unlocked it) and the preview (everyone else).
+
+Stages not yet run show as pending with no numbers: analysis and insights are never faked."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.analysis.models import CreatorInsights, PostAnalysis
+from shared.config import get_settings
+from shared.creators.models import Creator, MediaAsset, Post
+from shared.jobs.schemas import JobOut
+
+
+class Freshness(BaseModel):
+    scraped_at: datetime | None
+    age_hours: float | None
+    fresh: bool
+    stale_after: datetime | None
+
+
+class Avatar(BaseModel):
+    status: str
+    cdn_urls: dict[str, str]
+
+
+class ProfileOut(BaseModel):
+    username: str
+    full_name: str | None
+    followers_count: int | None
+    is_verified: bool
+    is_private: bool
+    avatar: Avatar | None
+
+
+class FullProfileOut(ProfileOut):
+    biography: str | None
+    external_url: str | None
+    follows_count: int | None
+    posts_count: int | None
+    is_business: bool
+    business_category: str | None
+
+
+class ImageOut(BaseModel):
+    position: int
+    status: str
+    cdn_urls: dict[str, str]
+
+
+class PostOut(BaseModel):
+    short_code: str
+    type: str
+    url: str | None
+    caption: str | None
+    hashtags: list[str]
+    mentions: list[str]
+    likes_count: int | None
+    likes_hidden: bool
+    comments_count: int | None
+    video_view_count: int | None
+    video_play_count: int | None
+    posted_at: datetime | None
+    is_sponsored: bool
+    is_pinned: bool
+    location_name: str | None
+    images: list[ImageOut]
+    analysis: dict[str, Any]
+
+
+class SectionStatus(BaseModel):
+    status: Literal["pending", "complete", "partial"]
+    data: dict[str, Any] | None = None
+    models: list[str] = []
+
+
+class Provenance(BaseModel):
+    source: str
+    actor: str
+    scraped_at: datetime | None
+    model_ids: list[str]
+
+
+class ReportOut(BaseModel):
+    profile: FullProfileOut
+    posts: list[PostOut]
+    analysis: SectionStatus
+    insights: SectionStatus
+    freshness: Freshness
+    provenance: Provenance
+    job: JobOut | None = None
+
+
+class UnlockPrice(BaseModel):
+    action: str
+    credits: int
+
+
+class PreviewOut(BaseModel):
+    profile: ProfileOut
+    posts_count: int | None
+    locked: Literal[True] = True
+    unlock_price: UnlockPrice
+    freshness: Freshness
+
+
+def freshness(creator: Creator) -> Freshness:
+    window = timedelta(days=get_settings().freshness_days)
+    if creator.scraped_at is None:
+        return Freshness(scraped_at=None, age_hours=None, fresh=False, stale_after=None)
+    age = datetime.now(UTC) - creator.scraped_at
+    return Freshness(
+        scraped_at=creator.scraped_at,
+        age_hours=round(age.total_seconds() / 3600, 2),
+        fresh=age < window,
+        stale_after=creator.scraped_at + window,
+    )
+
+
+def _avatar(db_session: Session, creator: Creator) -> Avatar | None:
+    asset = db_session.scalar(
+        select(MediaAsset).where(MediaAsset.creator_id == creator.id, MediaAsset.kind == "avatar")
+    )
+    return Avatar(status=asset.status, cdn_urls=asset.cdn_urls or {}) if asset else None
+
+
+def preview(*, db_session: Session, creator: Creator, price: UnlockPrice) -> PreviewOut:
+    profile = ProfileOut(
+        username=creator.username,
+        full_name=creator.full_name,
+        followers_count=creator.followers_count,
+        is_verified=creator.is_verified,
+        is_private=creator.is_private,
+        avatar=_avatar(db_session, creator),
+    )
+    return PreviewOut(
+        profile=profile, posts_count=creator.posts_count, unlock_price=price, freshness=freshness(creator)
+    )
+
+
+def full(*, db_session: Session, creator: Creator, job: JobOut | None = None) -> ReportOut:
+    posts = db_session.scalars(
+        select(Post).where(Post.creator_id == creator.id).order_by(Post.posted_at.desc().nulls_last())
+    ).all()
+    post_ids = [p.id for p in posts]
+    media: dict[int, list[ImageOut]] = {}
+    for asset in db_session.scalars(
+        select(MediaAsset).where(MediaAsset.post_id.in_(post_ids)).order_by(MediaAsset.position)
+    ):
+        media.setdefault(asset.post_id or 0, []).append(
+            ImageOut(position=asset.position, status=asset.status, cdn_urls=asset.cdn_urls or {})
+        )
+    analysis: dict[int, dict[str, Any]] = {}
+    models: set[str] = set()
+    for row in db_session.scalars(select(PostAnalysis).where(PostAnalysis.post_id.in_(post_ids))):
+        analysis.setdefault(row.post_id, {})[row.task] = {
+            "model_id": row.model_id,
+            "model_revision": row.model_revision,
+            "result": row.result,
+        }
+        models.add(f"{row.model_id}@{row.model_revision}")
+    insights = db_session.scalar(
+        select(CreatorInsights).where(CreatorInsights.creator_id == creator.id).order_by(CreatorInsights.version.desc())
+    )
+    profile = FullProfileOut(
+        username=creator.username,
+        full_name=creator.full_name,
+        followers_count=creator.followers_count,
+        is_verified=creator.is_verified,
+        is_private=creator.is_private,
+        avatar=_avatar(db_session, creator),
+        biography=creator.biography,
+        external_url=creator.external_url,
+        follows_count=creator.follows_count,
+        posts_count=creator.posts_count,
+        is_business=creator.is_business,
+        business_category=creator.business_category,
+    )
+    post_out = [
+        PostOut(
+            short_code=p.short_code,
+            type=p.post_type,
+            url=p.url,
+            caption=p.caption,
+            hashtags=p.hashtags,
+            mentions=p.mentions,
+            likes_count=p.likes_count,
+            likes_hidden=p.likes_hidden,
+            comments_count=p.comments_count,
+            video_view_count=p.video_view_count,
+            video_play_count=p.video_play_count,
+            posted_at=p.posted_at,
+            is_sponsored=p.is_sponsored,
+            is_pinned=p.is_pinned,
+            location_name=p.location_name,
+            images=media.get(p.id, []),
+            analysis=analysis.get(p.id, {"status": "pending"}),
+        )
+        for p in posts
+    ]
+    analysed = bool(posts) and all(p.id in analysis for p in posts)
+    return ReportOut(
+        profile=profile,
+        posts=post_out,
+        analysis=SectionStatus(status="complete" if analysed else "pending", models=sorted(models)),
+        insights=SectionStatus(status=insights.status, data=insights.data)
+        if insights  # type: ignore[arg-type]
+        else SectionStatus(status="pending"),
+        freshness=freshness(creator),
+        provenance=Provenance(
+            source=creator.source,
+            actor=get_settings().apify.actor,
+            scraped_at=creator.scraped_at,
+            model_ids=sorted(models),
+        ),
+        job=job,
+    )

@@ -1,0 +1,67 @@
+"""POST /v1/creators/{username}/search: serve a fresh stored creator, or create-or-join a scrape job.
+
+Charging: a team without an active unlock pays for the search as an unlock, keyed by job and team, and
+gets the unlock when the scrape succeeds (a refund when it fails). A team that has the creator unlocked
+pays nothing for an automatic re-scrape of stale data, and a refresh price for an explicit ?refresh=true.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.creators import report as reports
+from shared.creators.report import PreviewOut, ReportOut, UnlockPrice
+from shared.creators.models import Creator
+from shared.credits import service as credits_service
+from shared.credits import unlocks
+from shared.events.publisher import publish
+from shared.events.schemas import CreatorScrapeRequested
+from shared.jobs import service as jobs_service
+from shared.jobs.schemas import JobOut
+from shared.teams.models import Team
+from shared.teams.service import TeamScope
+
+REFRESH_ACTION = "profile_refresh"
+
+
+class SearchOut(BaseModel):
+    kind: Literal["report", "preview", "job"]
+    report: ReportOut | None = None
+    preview: PreviewOut | None = None
+    job: JobOut | None = None
+
+
+def unlock_price(*, db_session: Session, scope: TeamScope) -> UnlockPrice:
+    plan = db_session.scalar(select(Team.plan).where(Team.id == scope.team_id)) or "free"
+    rule = credits_service.pricing_rule(db_session=db_session, action=unlocks.UNLOCK_ACTION, plan=plan)
+    return UnlockPrice(action=rule.action, credits=rule.credits_cost)
+
+
+def view(*, db_session: Session, scope: TeamScope, creator: Creator) -> SearchOut:
+    """The full report for a team that unlocked the creator, else the preview with the unlock price."""
+    if unlocks.has_access(db_session=db_session, scope=scope, creator_id=creator.id):
+        return SearchOut(kind="report", report=reports.full(db_session=db_session, creator=creator))
+    price = unlock_price(db_session=db_session, scope=scope)
+    return SearchOut(kind="preview", preview=reports.preview(db_session=db_session, creator=creator, price=price))
+
+
+def search(*, db_session: Session, scope: TeamScope, username: str, refresh: bool) -> SearchOut:
+    creator = db_session.scalar(select(Creator).where(Creator.username == username))
+    fresh = creator is not None and reports.freshness(creator).fresh
+    if creator is not None and fresh and not refresh:
+        return view(db_session=db_session, scope=scope, creator=creator)
+    unlocked = creator is not None and unlocks.has_access(db_session=db_session, scope=scope, creator_id=creator.id)
+    job, created = jobs_service.create_or_join(
+        db_session=db_session, username=username, refresh=refresh, user_id=scope.user_id, team_id=scope.team_id
+    )
+    if not unlocked:
+        unlocks.charge_search(db_session=db_session, scope=scope, job_id=job.id)
+    elif refresh and fresh:
+        unlocks.charge_search(db_session=db_session, scope=scope, job_id=job.id, action=REFRESH_ACTION)
+    if created:
+        publish(CreatorScrapeRequested(job_id=job.id, username=username, refresh=refresh))
+    return SearchOut(kind="job", job=JobOut.model_validate(job))
