@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.creators import report as reports
-from shared.creators.report import PreviewOut, ReportOut, UnlockPrice
 from shared.creators.models import Creator
+from shared.creators.report import PreviewOut, ReportOut, UnlockPrice
 from shared.credits import service as credits_service
 from shared.credits import unlocks
 from shared.events.publisher import publish
