@@ -125,6 +125,7 @@ class DiscoverySettings(BaseModel):
 
 class MaintenanceSettings(BaseModel):
     processed_messages_retention_days: int = Field(default=14, ge=1)
+    stale_job_minutes: int = Field(default=30, ge=1)
 
 
 # Values that are obviously not real secrets. Matched case-insensitively against the whole value.

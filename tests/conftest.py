@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -18,11 +20,13 @@ from infra.local.components import (
     Postgres,
     PubSubEmulator,
     ToolProcess,
+    moto_s3,
     tasks_emulator,
     wait_healthy,
 )
 from shared.config import get_settings
 from shared.db import dispose_engine, get_engine
+from shared.events.topics import DEAD_LETTER_TOPIC, Topic
 from tests.fixtures.tokens import HS256_SECRET, JwksServer, SigningKey
 
 PROJECT = "following-test"
@@ -134,3 +138,63 @@ def jwks() -> Iterator[JwksServer]:
     deps.verifier.cache_clear()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session")
+def apify_standin() -> Iterator[Any]:
+    """The Apify stand-in, in this process (tests queue faults on it directly)."""
+    from infra.local.apify.server import TOKEN, StandIn
+
+    standin = StandIn().start()
+    host_port = standin.base.removeprefix("http://")
+    os.environ.update(
+        {
+            "FA_APIFY__API_URL": standin.base,
+            "FA_APIFY__TOKEN": TOKEN,
+            "FA_APIFY__RETRY_DELAY_S": "0.05",
+            "FA_CDN__LOCAL_HOSTS": json.dumps([host_port]),
+        }
+    )
+    _reset_settings()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture(scope="session")
+def s3(stack_root: Path) -> Iterator[ToolProcess]:
+    server = moto_s3(stack_root / "logs")
+    server.start()
+    wait_healthy(server, timeout_s=90)
+    env = server.env()
+    os.environ.update(env)
+    provision.ensure_bucket(
+        env["FA_STORAGE__ENDPOINT_URL"],
+        "thumbnails",
+        env["FA_STORAGE__ACCESS_KEY_ID"],
+        env["FA_STORAGE__SECRET_ACCESS_KEY"],
+    )
+    _reset_settings()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pipeline(
+    postgres: Postgres,
+    pubsub: PubSubEmulator,
+    cloud_tasks: ToolProcess,
+    s3: ToolProcess,
+    apify_standin: Any,
+    jwks: JwksServer,
+) -> dict[str, str]:
+    """Everything the search pipeline touches; topics and the inference queue exist."""
+    host = pubsub.env()["FA_PUBSUB__EMULATOR_HOST"]
+    for topic in [*Topic, DEAD_LETTER_TOPIC]:
+        provision.ensure_topic(host, PROJECT, str(topic))
+    provision.ensure_queue(cloud_tasks.env()["FA_TASKS__EMULATOR_HOST"], PROJECT, "europe-west4", "inference")
+    os.environ["FA_TASKS__INFERENCE_URL"] = "http://127.0.0.1:9"  # no inference service yet: tasks wait
+    _reset_settings()
+    from shared.media import storage
+
+    storage.s3_client.cache_clear()
+    return {"pubsub": host}

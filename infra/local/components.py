@@ -235,7 +235,7 @@ def tasks_emulator(logs: Path) -> ToolProcess:
     return ToolProcess(
         "cloudtasks",
         logs,
-        ("gcloud-tasks-emulator", "start", "--port={port}", "--quiet"),
+        ("gcloud-tasks-emulator", "start", "--port={port}", "--quiet", "--max-retries", "3"),
         health_path="",
         env_vars=(("FA_TASKS__EMULATOR_HOST", "127.0.0.1:{port}"),),
     )

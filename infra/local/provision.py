@@ -75,10 +75,14 @@ def ensure_pull_subscription(emulator_host: str, project: str, *, name: str, top
     return str(path)
 
 
-def pull(emulator_host: str, subscription_path: str, max_messages: int = 10) -> list[tuple[str, bytes, dict]]:
+def pull(
+    emulator_host: str, subscription_path: str, max_messages: int = 10, timeout_s: float = 10
+) -> list[tuple[str, bytes, dict]]:
     """Pull and ack up to `max_messages` from a pull subscription: (message id, data, attributes)."""
     _, subscriber = _clients(emulator_host)
-    response = subscriber.pull(request={"subscription": subscription_path, "max_messages": max_messages}, timeout=10)
+    response = subscriber.pull(
+        request={"subscription": subscription_path, "max_messages": max_messages}, timeout=timeout_s
+    )
     if response.received_messages:
         subscriber.acknowledge(
             request={

@@ -56,7 +56,7 @@ class DiscoveryRequested(Event):
     max_profiles: int | None = Field(default=None, ge=1, le=1000)
 
 
-MaintenanceTask = Literal["prune_processed_messages", "reconcile_wallets", "start_due_periods"]
+MaintenanceTask = Literal["prune_processed_messages", "reconcile_wallets", "start_due_periods", "reap_stale_jobs"]
 
 
 class MaintenanceRequested(Event):

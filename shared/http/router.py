@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Request, Response
@@ -55,7 +56,7 @@ class Route:
 
     def __post_init__(self) -> None:
         self.params = tuple(re.findall(r"{(\w+)}", self.template))
-        regex = re.sub(r"{(\w+)}", r"(?P<\1>[^/]+)", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}"))
+        regex = re.sub(r"{(\w+)}", r"(?P<\1>[^/]*)", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}"))
         self.pattern = re.compile(f"^{regex}$")
 
 
@@ -98,9 +99,17 @@ class Router:
             raise MethodNotAllowed(f"{method} is not allowed on {path}", allow=sorted(set(allowed)))
         raise errors.NotFound(f"no route for {method} {path}")
 
+    @staticmethod
+    def _raw_path(request: Request) -> str:
+        """The path as sent, so that an encoded '/' inside a parameter stays inside it."""
+        raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+        if not raw:
+            return quote(request.path)
+        return urlsplit(raw).path
+
     def _call(self, ctx: RequestContext, request: Request) -> Response:
-        route, params = self._match(request.method, request.path)
-        kwargs: dict[str, Any] = dict(params)
+        route, params = self._match(request.method, self._raw_path(request))
+        kwargs: dict[str, Any] = {name: unquote(value) for name, value in params.items()}
         if route.query is not None:
             try:
                 kwargs["query"] = route.query.model_validate(request.args.to_dict())

@@ -28,9 +28,13 @@ def _charges(db_session: Session, job_id: uuid.UUID) -> list[CreditTransaction]:
 def fail(*, db_session: Session, job_id: uuid.UUID, reason: str) -> Job:
     """Terminal failure with a reason a user can read, and a compensating refund of each charge."""
     job = jobs_service.finish(db_session=db_session, job_id=job_id, status="failed", reason=reason)
+    refund_charges(db_session=db_session, job_id=job_id, reason=reason)
+    return job
+
+
+def refund_charges(*, db_session: Session, job_id: uuid.UUID, reason: str) -> None:
     for charge in _charges(db_session, job_id):
         unlocks.refund_charge(db_session=db_session, charge=charge, reason=f"search failed: {reason}")
-    return job
 
 
 def grant_access(*, db_session: Session, job_id: uuid.UUID, creator_id: int) -> None:

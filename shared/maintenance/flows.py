@@ -1,6 +1,6 @@
 """Maintenance tasks run by the `maintenance` worker (Cloud Scheduler -> Pub/Sub -> push).
 
-Later issues register their tasks here (e.g. the stale-job reaper).
+Cloud Scheduler publishes one message per task on its own schedule.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from shared.config import get_settings
 from shared.credits import service as credits_service
 from shared.events import consumer
 from shared.events.schemas import MaintenanceRequested
+from shared.jobs import flows as jobs_flows
+from shared.jobs import service as jobs_service
 from shared.maintenance.models import MaintenanceRun
 from shared.maintenance.schemas import PruneResult
 
@@ -44,10 +46,21 @@ def start_due_periods(*, db_session: Session) -> dict[str, Any]:
     return {"periods_started": started}
 
 
+def reap_stale_jobs(*, db_session: Session) -> dict[str, Any]:
+    """Make jobs stuck in flight terminal (a failed one refunds its charges)."""
+    minutes = get_settings().maintenance.stale_job_minutes
+    reaped = jobs_service.reap_stale(db_session=db_session, older_than=timedelta(minutes=minutes))
+    for job in reaped:
+        if job.status == "failed":
+            jobs_flows.refund_charges(db_session=db_session, job_id=job.id, reason=job.reason or "timed out")
+    return {"reaped": [{"job_id": str(j.id), "status": j.status, "reason": j.reason} for j in reaped]}
+
+
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "prune_processed_messages": prune_processed_messages,
     "reconcile_wallets": reconcile_wallets,
     "start_due_periods": start_due_periods,
+    "reap_stale_jobs": reap_stale_jobs,
 }
 
 

@@ -1,0 +1,256 @@
+"""Search -> scrape (real apify-client -> stand-in) -> CDN (real fetch, Pillow, moto R2) -> report."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from functions_framework import create_app
+from sqlalchemy import func, select, text
+
+from shared.creators.models import Creator, CreatorSnapshot, MediaAsset, Post, RelatedProfile
+from shared.credits.models import CreditTransaction, UnlockedInfluencer
+from shared.db import session_scope
+from shared.events.topics import Topic
+from shared.jobs.models import Job
+from tests.fixtures.pipeline import drain, push, tap
+
+pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("db", "pipeline")]
+
+
+def count(model: Any) -> int:
+    with session_scope() as db:
+        return int(db.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def fund(api: Any, headers: dict[str, str], credits: int, key: str) -> None:
+    """Grant credits to the caller's personal team through the ledger (as billing or an admin would)."""
+    from shared.credits import service as credits_service
+
+    team = api.get("/v1/me", headers=headers).json["personal_team_id"]
+    with session_scope() as db:
+        wallet_id = db.execute(text("SELECT id FROM credit_wallets WHERE team_id = :t"), {"t": team}).scalar_one()
+        credits_service.add(db_session=db, wallet_id=wallet_id, amount=credits, kind="grant", idempotency_key=key)
+
+
+def search(api: Any, headers: dict[str, str], name: str, refresh: bool = False) -> Any:
+    return api.post(f"/v1/creators/{name}/search" + ("?refresh=true" if refresh else ""), headers=headers)
+
+
+def run_scrape(pipeline: dict[str, str], job: dict[str, Any], unique: str, cdn: bool = False) -> list[dict[str, Any]]:
+    """Deliver the job's scrape message; with `cdn`, return the cdn messages it published."""
+    cdn_tap = tap(pipeline["pubsub"], Topic.CDN_IMAGE_REQUESTED.value, f"cdn-tap-{unique}") if cdn else ""
+    payload = {"job_id": job["id"], "username": job["username"], "refresh": False}
+    assert push("scrape", payload, f"scrape-{job['id']}") == 204
+    return drain(pipeline["pubsub"], cdn_tap) if cdn else []
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        ("fitwithmaya", 202),
+        ("@FitWithMaya", 202),
+        ("https%3A%2F%2Fwww.instagram.com%2Ffitwithmaya%2F", 202),
+        ("a" * 30, 202),
+        ("a" * 31, 400),
+        ("a..b", 400),
+        (".abc", 400),
+        ("abc.", 400),
+        ("%C3%B1and%C3%BA", 400),  # ñandú
+        ("%20", 400),
+        ("", 400),
+        ("bad-name", 400),
+    ],
+)
+def test_username_matrix(api, bearer, raw: str, status: int) -> None:  # type: ignore[no-untyped-def]
+    response = search(api, bearer(), raw)
+    assert response.status_code == status, response.get_data(as_text=True)
+    if status == 400:
+        assert response.mimetype == "application/problem+json"
+        assert "rule" in response.json["detail"]
+    else:
+        assert response.json["kind"] == "job"
+
+
+def test_50_concurrent_searches_share_one_job(pipeline, bearer, unique) -> None:  # type: ignore[no-untyped-def]
+    scrape_tap = tap(pipeline["pubsub"], Topic.CREATOR_SCRAPE_REQUESTED.value, f"scrape-tap-{unique}")
+    callers = [bearer() for _ in range(50)]
+
+    def one(headers: dict[str, str]) -> tuple[int, str]:
+        response = (
+            create_app("api", "functions/api/main.py")
+            .test_client()
+            .post("/v1/creators/wanderlens/search", headers=headers)
+        )
+        return response.status_code, response.json["job"]["id"]
+
+    with ThreadPoolExecutor(max_workers=25) as pool:
+        results = list(pool.map(one, callers))
+    assert {status for status, _ in results} == {202}
+    assert len({job_id for _, job_id in results}) == 1
+    assert count(Job) == 1
+    assert [m["username"] for m in drain(pipeline["pubsub"], scrape_tap)] == ["wanderlens"]
+    with session_scope() as db:  # each team paid (here: from its free allowance), once
+        assert (
+            db.scalar(
+                select(func.count()).select_from(CreditTransaction).where(CreditTransaction.reference_type == "job")
+            )
+            == 50
+        )
+
+
+def test_full_pipeline_report_and_redelivery(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    team_a, team_b = bearer(), bearer()
+    job = search(api, team_a, "fitwithmaya").json["job"]
+    cdn_messages = run_scrape(pipeline, job, unique, cdn=True)
+    assert len(cdn_messages) == 1 + 9 + 3 * 3  # avatar, 9 single-image posts, 3 sidecars of 3 images
+    for _ in range(3):  # every consumer re-delivered 3 times
+        assert push("scrape", {"job_id": job["id"], "username": "fitwithmaya"}, f"scrape-{job['id']}") == 204
+    for message in cdn_messages:
+        for attempt in range(3):
+            assert push("cdn", message, f"cdn-{message['asset_id']}-{attempt}") == 204
+    assert (count(Creator), count(Post), count(CreatorSnapshot), count(MediaAsset)) == (1, 12, 1, 19)
+    assert count(RelatedProfile) > 0
+    with session_scope() as db:
+        assets = db.scalars(select(MediaAsset)).all()
+        stored = db.get(Job, uuid.UUID(job["id"]))
+        assert stored is not None
+        cdn_stage = stored.stages["cdn"]
+    assert {a.status for a in assets} == {"uploaded"}
+    assert cdn_stage["done"] == cdn_stage["total"] == 19 and cdn_stage["status"] == "done"
+    assert stored.status == "running"  # analysis and insights have no service yet: pending, not faked
+    assert stored.stages["analysis"]["status"] == "pending"
+
+    report = api.get("/v1/creators/fitwithmaya", headers=team_a).json
+    assert report["kind"] == "report"
+    body = report["report"]
+    assert body["profile"]["avatar"]["status"] == "uploaded"
+    assert set(body["profile"]["avatar"]["cdn_urls"]) == {"150", "320", "640"}
+    assert all(img["cdn_urls"]["320"].endswith("/320.webp") for p in body["posts"] for img in p["images"])
+    assert body["analysis"]["status"] == "pending" and body["insights"]["status"] == "pending"
+    assert body["posts"][0]["analysis"] == {"status": "pending"}
+    assert body["provenance"]["source"] == "apify" and body["freshness"]["fresh"] is True
+
+    other = api.get("/v1/creators/fitwithmaya", headers=team_b).json
+    assert other["kind"] == "preview"
+    assert other["preview"]["unlock_price"] == {"action": "profile_unlock", "credits": 25}
+    assert "posts" not in other["preview"]
+    again = search(api, team_a, "fitwithmaya")
+    assert again.status_code == 200 and again.json["kind"] == "report"
+    assert count(Job) == 1
+
+
+def test_hidden_likes_are_stored_as_hidden(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    job = search(api, bearer(), "glowup.zoe").json["job"]
+    run_scrape(pipeline, job, unique)
+    with session_scope() as db:
+        hidden = db.scalars(select(Post).where(Post.likes_hidden.is_(True))).all()
+        negative = db.scalar(select(func.count()).select_from(Post).where(Post.likes_count < 0))
+    assert len(hidden) == 4 and all(p.likes_count is None for p in hidden)
+    assert negative == 0
+
+
+def test_refresh_rescrapes_without_duplicates(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    headers = bearer()
+    first = search(api, headers, "nano_bakes").json["job"]
+    run_scrape(pipeline, first, unique)
+    joined = search(api, headers, "nano_bakes", refresh=True)  # still in flight (analysis pending): joins it
+    assert joined.status_code == 202 and joined.json["job"]["id"] == first["id"]
+    with session_scope() as db:  # the first job ends (here: reaped as partial, waiting for analysis)
+        db.execute(text("UPDATE jobs SET updated_at = now() - interval '2 hours'"))
+        from datetime import timedelta
+
+        from shared.jobs import service as jobs_service
+
+        assert [j.status for j in jobs_service.reap_stale(db_session=db, older_than=timedelta(minutes=30))] == [
+            "partial"
+        ]
+    assert search(api, headers, "nano_bakes", refresh=True).status_code == 402  # refreshing fresh data costs 10
+    fund(api, headers, 10, f"fund-{unique}")
+    second = search(api, headers, "nano_bakes", refresh=True)
+    assert second.status_code == 202 and second.json["job"]["id"] != first["id"]
+    run_scrape(pipeline, second.json["job"], unique + "b")
+    assert (count(Creator), count(Post), count(CreatorSnapshot)) == (1, 12, 2)
+
+
+@pytest.mark.parametrize(
+    ("name", "faults", "status", "reason"),
+    [
+        ("surf.lisboa", [429], "running", None),
+        ("surf.lisboa", [500, 502, 503], "failed", "answered 503"),
+        ("secret.garden", [], "failed", "private account"),
+        ("no_such_creator_42", [], "failed", "no Instagram account is called @no_such_creator_42"),
+        ("surf.lisboa", ["quota"], "failed", "quota is used up"),
+    ],
+)
+def test_apify_outcomes(api, bearer, pipeline, apify_standin, unique, name, faults, status, reason) -> None:  # type: ignore[no-untyped-def]
+    headers = bearer()
+    with session_scope() as db:  # spend the free allowance so the charge and refund are visible
+        db.execute(text("UPDATE credit_pricing_rules SET free_allowance_per_month = 0"))
+    try:
+        fund(api, headers, 100, f"seed-{unique}")
+        job = search(api, headers, name).json["job"]
+        assert api.get("/v1/credits/wallet", headers=headers).json["balance"] == 75
+        apify_standin.inject(*faults)
+        run_scrape(pipeline, job, unique)
+        stored = api.get(f"/v1/jobs/{job['id']}", headers=headers).json
+        assert stored["status"] == status
+        if reason:
+            assert reason in stored["reason"]
+            assert stored["stages"]["scrape"]["status"] == "failed"
+            assert api.get("/v1/credits/wallet", headers=headers).json["balance"] == 100  # refunded
+            assert count(UnlockedInfluencer) == 0
+        else:
+            assert stored["stages"]["scrape"]["status"] == "done"
+            assert count(UnlockedInfluencer) == 1
+    finally:
+        with session_scope() as db:
+            db.execute(
+                text(
+                    "UPDATE credit_pricing_rules SET free_allowance_per_month = 3 "
+                    "WHERE action = 'profile_unlock' AND plan = 'free'"
+                )
+            )
+            db.execute(
+                text(
+                    "UPDATE credit_pricing_rules SET free_allowance_per_month = 20 "
+                    "WHERE action = 'profile_unlock' AND plan = 'standard'"
+                )
+            )
+            db.execute(
+                text(
+                    "UPDATE credit_pricing_rules SET free_allowance_per_month = 60 "
+                    "WHERE action = 'profile_unlock' AND plan = 'premium'"
+                )
+            )
+            db.execute(
+                text(
+                    "UPDATE credit_pricing_rules SET free_allowance_per_month = 20 "
+                    "WHERE action = 'profile_refresh' AND plan = 'premium'"
+                )
+            )
+
+
+def test_job_events_stream_until_terminal(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    headers = bearer()
+    job = search(api, headers, "no_such_creator_43").json["job"]
+    run_scrape(pipeline, job, unique)
+    body = api.get(f"/v1/jobs/{job['id']}/events", headers=headers).get_data(as_text=True)
+    assert body.startswith("event: progress\n")
+    assert '"status":"failed"' in body
+    assert body.rstrip().endswith('data: {"status": "failed"}')
+
+
+def test_stale_jobs_are_reaped(api, bearer, pipeline) -> None:  # type: ignore[no-untyped-def]
+    headers = bearer()
+    job = search(api, headers, "run.berlin").json["job"]
+    with session_scope() as db:
+        db.execute(text("UPDATE jobs SET updated_at = now() - interval '2 hours'"))
+    maintenance = create_app("maintenance", "functions/maintenance/main.py").test_client()
+    from tests.fixtures.envelopes import pubsub_body
+
+    assert maintenance.post("/", json=pubsub_body({"task": "reap_stale_jobs"}, "reap-1")).status_code == 204
+    stored = api.get(f"/v1/jobs/{job['id']}", headers=headers).json
+    assert stored["status"] == "failed" and "could not be fetched in time" in stored["reason"]
