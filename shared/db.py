@@ -61,6 +61,9 @@ def get_engine() -> Engine:
 
 @lru_cache(maxsize=1)
 def _session_factory() -> sessionmaker[Session]:
+    # Every mapper must be known before the first flush, or foreign keys to unimported tables fail.
+    import shared.schema  # noqa: F401
+
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 

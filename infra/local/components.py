@@ -270,6 +270,53 @@ def localstripe(logs: Path) -> ToolProcess:
 
 
 @dataclass
+class ModuleProcess:
+    """A Python module of this repository run as a server (the Apify stand-in)."""
+
+    name: str
+    module: str
+    logs: Path
+    health_path: str
+    env_vars: tuple[tuple[str, str], ...] = ()
+    port: int = field(default_factory=free_port)
+    process: ManagedProcess | None = None
+
+    def start(self) -> None:
+        argv = [sys.executable, "-m", self.module, "--port", str(self.port)]
+        env = {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+        self.process = ManagedProcess(self.name, argv, self.logs / f"{self.name}.log", env=env, cwd=REPO)
+        self.process.start()
+
+    def healthy(self) -> bool:
+        return bool(
+            self.process and self.process.check_alive() and http_ok(f"http://127.0.0.1:{self.port}{self.health_path}")
+        )
+
+    def env(self) -> dict[str, str]:
+        return {key: value.format(port=self.port) for key, value in self.env_vars}
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop()
+
+
+def apify_standin(logs: Path) -> ModuleProcess:
+    from infra.local.apify.server import TOKEN
+
+    return ModuleProcess(
+        "apify",
+        "infra.local.apify.server",
+        logs,
+        "/img/health.jpg",
+        env_vars=(
+            ("FA_APIFY__API_URL", "http://127.0.0.1:{port}"),
+            ("FA_APIFY__TOKEN", TOKEN),
+            ("FA_CDN__LOCAL_HOSTS", '["127.0.0.1:{port}"]'),
+        ),
+    )
+
+
+@dataclass
 class Function:
     """One functions-framework process serving one target."""
 
@@ -316,7 +363,9 @@ class Function:
             self.process.stop()
 
 
-def wait_healthy(component: Postgres | PubSubEmulator | ToolProcess | Function, timeout_s: float = 60) -> None:
+def wait_healthy(
+    component: Postgres | PubSubEmulator | ToolProcess | ModuleProcess | Function, timeout_s: float = 60
+) -> None:
     """Block until the component answers; raise with its log when it does not."""
     log = getattr(getattr(component, "process", None), "log_path", None) or getattr(component, "log_path", None)
     wait_until(component.healthy, what=component.name, timeout_s=timeout_s, log=log)

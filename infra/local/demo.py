@@ -1,6 +1,7 @@
-"""`make demo`: bring the local stack up, push one event through emulator -> function -> Postgres, show it.
+"""`make demo`: bring the local stack up and search a sample creator end to end, showing the report.
 
-The creator-search issue turns this into a full creator search on the bundled sample data.
+Search (api) -> Pub/Sub -> scrape (Apify stand-in) -> Pub/Sub x N -> cdn (R2 on moto) -> report.
+Analysis and insights show as pending until the inference and insights services exist.
 """
 
 from __future__ import annotations
@@ -9,65 +10,127 @@ import json
 import os
 import sys
 import time
+import urllib.error
 import urllib.request
+import uuid
+from typing import Any
 
-from sqlalchemy import select
+import jwt
 
 from infra.local.processes import StackError
-from infra.local.stack import Stack
+from infra.local.stack import LOCAL_ISSUER, Stack
+
+CREATOR = os.environ.get("DEMO_CREATOR", "cocina_de_ana")
 
 
-def _get_json(url: str) -> tuple[int, dict]:
-    with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - loopback only
-        return response.status, json.loads(response.read())
+def call(method: str, url: str, token: str) -> tuple[int, Any]:
+    request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {token}"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def local_token(secret: str) -> str:
+    """A Supabase-shaped access token signed with this run's local HS256 secret."""
+    now = int(time.time())
+    claims = {
+        "iss": LOCAL_ISSUER,
+        "aud": "authenticated",
+        "role": "authenticated",
+        "sub": str(uuid.uuid4()),
+        "email": "demo@brand.example",
+        "iat": now,
+        "exp": now + 3600,
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def wait_for_job(api: str, job_id: str, token: str, timeout_s: float = 60) -> dict[str, Any]:
+    """Poll the job, printing each stage change, until the scrape and CDN stages have ended."""
+    deadline, shown = time.monotonic() + timeout_s, ""
+    while time.monotonic() < deadline:
+        _, job = call("GET", f"{api}/v1/jobs/{job_id}", token)
+        line = "  ".join(
+            f"{name}: {s['status']}" + (f" {s['done']}/{s['total']}" if s["total"] else "")
+            for name, s in job["stages"].items()
+        )
+        if line != shown:
+            print(f"    [{job['status']:<8}] {line}", flush=True)
+            shown = line
+        if job["status"] in ("complete", "partial", "failed") or (
+            job["stages"]["scrape"]["status"] != "pending" and job["stages"]["cdn"]["status"] in ("done", "failed")
+        ):
+            return dict(job)
+        time.sleep(0.3)
+    raise StackError(f"job {job_id} did not progress within {timeout_s:.0f}s")
+
+
+def show_report(report: dict[str, Any]) -> None:
+    profile, fresh = report["profile"], report["freshness"]
+    print(
+        f"\n  @{profile['username']} · {profile['full_name']} · {profile['followers_count']:,} followers · "
+        f"{profile['follows_count']:,} following · {'verified' if profile['is_verified'] else 'not verified'}"
+    )
+    print(f"  {profile['biography']}")
+    avatar = (profile.get("avatar") or {}).get("cdn_urls", {})
+    print(f"  avatar (CDN, 150px): {avatar.get('150', 'pending')}")
+    print(f"\n  {'posted':<11} {'type':<8} {'likes':>8} {'comments':>9}  {'sponsored':<9} caption")
+    for post in report["posts"][:8]:
+        likes = "hidden" if post["likes_hidden"] else f"{post['likes_count']:,}"
+        print(
+            f"  {post['posted_at'][:10]:<11} {post['type']:<8} {likes:>8} {post['comments_count']:>9,}  "
+            f"{'yes' if post['is_sponsored'] else '':<9} {(post['caption'] or '')[:58]}"
+        )
+    first = report["posts"][0]["images"][0]["cdn_urls"] if report["posts"] else {}
+    print(f"  … {len(report['posts'])} posts; first image on the CDN: {first.get('640', 'pending')}")
+    print(
+        f"\n  AI analysis: {report['analysis']['status']}   insights: {report['insights']['status']}"
+        "   (the inference and insights services are later issues: shown as pending, never faked)"
+    )
+    print(
+        f"  freshness: scraped {fresh['scraped_at'][:19]}Z, fresh until {fresh['stale_after'][:10]}; "
+        f"source: {report['provenance']['source']} ({report['provenance']['actor']})"
+    )
 
 
 def run_demo(stack: Stack) -> None:
     started = time.monotonic()
     env = stack.up()
-    os.environ.update(env)
-    # Imported after the env is set: settings are read once per process.
-    from shared.config import get_settings
-    from shared.db import session_scope
-    from shared.events.models import ProcessedMessage
-    from shared.events.publisher import publish
-    from shared.events.schemas import MaintenanceRequested
-    from shared.maintenance.models import MaintenanceRun
-
-    get_settings.cache_clear()
     api = stack.functions["api"].url
-    status, body = _get_json(f"{api}/healthz")
-    print(f"\nGET {api}/healthz -> {status} {json.dumps(body)}")
+    token = local_token(env["FA_AUTH__HS256_SECRET"])
+    status, me = call("GET", f"{api}/v1/me", token)
+    print(f"\nSigned in as {me['email']} (personal team {me['personal_team_id']}, free plan)")
 
-    print("\nPublishing maintenance.requested {task: prune_processed_messages} to the Pub/Sub emulator…")
-    message_id = publish(MaintenanceRequested(task="prune_processed_messages"))
-    print(f"  published message {message_id}; the emulator pushes it to the maintenance function")
-    key = f"msg:{message_id}"
-    deadline = time.monotonic() + 30
-    run = None
-    while time.monotonic() < deadline and run is None:
-        with session_scope() as session:
-            run = session.scalars(select(MaintenanceRun).where(MaintenanceRun.message_key == key)).first()
-            marker = session.get(ProcessedMessage, ("maintenance", key))
-        time.sleep(0.2)
-    if run is None:
-        raise StackError(f"no maintenance run recorded for {key} within 30s; see {stack.logs}/fn-maintenance.log")
-    print("  Postgres now holds:")
-    print(f"    maintenance_runs    id={run.id} task={run.task} result={json.dumps(run.result)}")
-    print(f"    processed_messages  consumer={marker.consumer if marker else '?'} key={key}")
-    print(f"\nThe function's own log line ({stack.logs}/fn-maintenance.log):")
-    for line in (stack.logs / "fn-maintenance.log").read_text().splitlines():
-        if line.startswith("{") and key in line:
-            print("   ", line)
-    print(f"\nDemo complete: emulator -> push -> function -> Postgres in {time.monotonic() - started:.1f}s.")
+    print(f"\nPOST /v1/creators/{CREATOR}/search")
+    status, body = call("POST", f"{api}/v1/creators/{CREATOR}/search", token)
+    print(f"  -> {status} {body['kind']} {body['job']['id']}")
+    job = wait_for_job(api, body["job"]["id"], token)
+
+    status, body = call("GET", f"{api}/v1/creators/{CREATOR}", token)
+    print(f"\nGET /v1/creators/{CREATOR} -> {status} ({body['kind']})")
+    show_report(body["report"])
+
+    status, again = call("POST", f"{api}/v1/creators/{CREATOR}/search", token)
+    print(f"\nSearching again -> {status} {again['kind']} (served from Postgres, no new scrape)")
+    _, wallet = call("GET", f"{api}/v1/credits/wallet", token)
+    _, usage = call("GET", f"{api}/v1/credits/usage", token)
+    print(f"Credits: balance {wallet['balance']}; this month {json.dumps(usage['items'])}")
+
+    print("\nA private account fails clearly, and its charge is refunded:")
+    status, body = call("POST", f"{api}/v1/creators/secret.garden/search", token)
+    job = wait_for_job(api, body["job"]["id"], token)
+    print(f"  job {job['status']}: {job['reason']}")
+    print(f"\nDemo complete in {time.monotonic() - started:.1f}s. Logs: {stack.logs}")
 
 
 def main() -> int:
     stack = Stack()
     try:
         run_demo(stack)
-    except StackError as exc:
-        print(f"\nDemo failed:\n{exc}", file=sys.stderr)
+    except (StackError, KeyError) as exc:
+        print(f"\nDemo failed: {exc!r}\nSee the logs in {stack.logs}", file=sys.stderr)
         return 1
     finally:
         stack.down()

@@ -4,6 +4,7 @@ retry and dead-letter policies, the dead-letter holding subscription, the bucket
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from pathlib import Path
 
@@ -107,6 +108,20 @@ def ensure_bucket(endpoint_url: str, bucket: str, access_key: str, secret_key: s
     if bucket not in existing:
         # R2 uses region "auto"; boto3 then needs an explicit LocationConstraint.
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+    # Renditions are public behind the CDN base URL, as an R2 bucket with public access is.
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "PublicRead",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+            }
+        ],
+    }
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
 
 
 def ensure_queue(emulator_host: str, project: str, location: str, queue: str) -> str:

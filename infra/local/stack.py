@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import secrets
 import shutil
 import signal
 import sys
@@ -25,6 +26,7 @@ from infra.local.components import (
     Function,
     Postgres,
     PubSubEmulator,
+    apify_standin,
     localstripe,
     moto_s3,
     tasks_emulator,
@@ -34,6 +36,7 @@ from infra.local.processes import StackError
 from shared.events.topics import DEAD_LETTER_TOPIC, SUBSCRIPTIONS, Topic
 
 PROJECT = "following-local"
+LOCAL_ISSUER = "http://127.0.0.1/local-auth/v1"
 LOCATION = "europe-west4"
 DEAD_LETTER_HOLD = "dead-letter-hold"
 # function target -> source file. Later issues add theirs.
@@ -77,6 +80,7 @@ class Stack:
             tasks_emulator(self.logs),
             moto_s3(self.logs),
             localstripe(self.logs),
+            apify_standin(self.logs),
         ]
         total = 2 + len(services) + len(FUNCTIONS) + 1
         for service in services:  # start the slow JVM and Python servers first, in parallel
@@ -107,6 +111,10 @@ class Stack:
     def _env(self, postgres: Postgres, services: list[Any]) -> dict[str, str]:
         env = {
             "FA_PROFILE": "local",
+            # Local sign-in: tokens are HS256 with a secret made for this run (see infra.local.demo).
+            "FA_AUTH__JWT_ISSUER": LOCAL_ISSUER,
+            "FA_AUTH__HS256_SECRET": secrets.token_urlsafe(32),
+            "FA_TASKS__INFERENCE_URL": "http://127.0.0.1:9",  # the inference service is not built yet
             "FA_PUBSUB__PROJECT_ID": PROJECT,
             "FA_TASKS__PROJECT_ID": PROJECT,
             "FA_TASKS__LOCATION": LOCATION,

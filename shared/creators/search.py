@@ -58,6 +58,7 @@ def search(*, db_session: Session, scope: TeamScope, username: str, refresh: boo
     job, created = jobs_service.create_or_join(
         db_session=db_session, username=username, refresh=refresh, user_id=scope.user_id, team_id=scope.team_id
     )
+    jobs_service.watch(db_session=db_session, job_id=job.id, team_id=scope.team_id)
     if not unlocked:
         unlocks.charge_search(db_session=db_session, scope=scope, job_id=job.id)
     elif refresh and fresh:

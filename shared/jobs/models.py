@@ -43,3 +43,13 @@ class Job(Base):
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class JobWatcher(Base):
+    """A team that searched into a job (created or joined it): only these teams may see it."""
+
+    __tablename__ = "job_watchers"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[created_at]

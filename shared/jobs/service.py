@@ -12,7 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shared.errors import NotFound
-from shared.jobs.models import ACTIVE_STATUSES, TERMINAL_STATUSES, Job
+from shared.jobs.models import ACTIVE_STATUSES, TERMINAL_STATUSES, Job, JobWatcher
+from shared.teams.service import TeamScope
 
 STAGES = ("scrape", "cdn", "analysis", "insights")
 STAGE_TERMINAL = ("done", "failed", "skipped")
@@ -54,6 +55,19 @@ def get(*, db_session: Session, job_id: uuid.UUID, for_update: bool = False) -> 
     if job is None:
         raise NotFound("job not found")
     return job
+
+
+def watch(*, db_session: Session, job_id: uuid.UUID, team_id: uuid.UUID) -> None:
+    """Record that a team searched into this job (idempotent)."""
+    db_session.execute(insert(JobWatcher).values(job_id=job_id, team_id=team_id).on_conflict_do_nothing())
+
+
+def get_for_team(*, db_session: Session, scope: TeamScope, job_id: uuid.UUID) -> Job:
+    """A job the caller's team searched into; NotFound for anyone else's (no hint that it exists)."""
+    watching = db_session.get(JobWatcher, (job_id, scope.team_id))
+    if watching is None:
+        raise NotFound("job not found")
+    return get(db_session=db_session, job_id=job_id)
 
 
 def update_stage(*, db_session: Session, job_id: uuid.UUID, stage: str, **fields: Any) -> Job:

@@ -38,9 +38,9 @@ def make_renditions(data: bytes, widths: tuple[int, ...]) -> Renditions:
     image = image.convert("RGBA" if has_alpha else "RGB")
     out: dict[int, bytes] = {}
     for width in sorted(set(widths)):
-        copy = image.copy()
-        if copy.width > width:
-            copy.thumbnail((width, max(1, round(copy.height * width / copy.width))), Image.Resampling.LANCZOS)
+        copy = image
+        if image.width > width:
+            copy = image.resize((width, max(1, round(image.height * width / image.width))), Image.Resampling.LANCZOS)
         buffer = io.BytesIO()
         copy.save(buffer, "WEBP", quality=80, method=4)  # no exif=/icc_profile=: metadata is dropped
         out[width] = buffer.getvalue()

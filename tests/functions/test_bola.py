@@ -59,6 +59,14 @@ def test_team_a_cannot_reach_team_b(api, bearer) -> None:  # type: ignore[no-unt
             ),
             {"t": b_team},
         )
+    with session_scope() as db:  # team B is researching a creator: A must not learn of it
+        b_job = db.execute(
+            text(
+                "INSERT INTO jobs (username, status, stages, refresh) "
+                "VALUES ('secret_target', 'running', '{}', false) RETURNING id"
+            )
+        ).scalar_one()
+        db.execute(text("INSERT INTO job_watchers (job_id, team_id) VALUES (:j, :t)"), {"j": b_job, "t": b_team})
     bodies = {
         "TeamCreate": {"name": "hijack"},
         "MemberAdd": {"email": a_email, "role": "admin"},
@@ -70,7 +78,7 @@ def test_team_a_cannot_reach_team_b(api, bearer) -> None:  # type: ignore[no-unt
     for route in router.routes:
         if (route.method, route.template) in NOT_TEAM_SCOPED:
             continue
-        path = route.template.format(team_id=b_team, user_id=b_member, username="brandx")
+        path = route.template.format(team_id=b_team, user_id=b_member, username="brandx", job_id=b_job)
         body = bodies[route.body.__name__] if route.body else None
         response = api.open(path, method=route.method, json=body, headers={**a, "X-Team-Id": b_team})
         swept.append((route.method, route.template, response.status_code))
@@ -78,8 +86,11 @@ def test_team_a_cannot_reach_team_b(api, bearer) -> None:  # type: ignore[no-unt
         payload.pop("instance", None)  # RFC 9457 echoes the caller's own request path
         text_body = json.dumps(payload)
         assert response.status_code in (403, 404), (route.template, response.status_code, text_body)
-        for secret in (b_team, b_email, b_member_email, str(b_member), '"balance"'):
+        for secret in (b_team, b_email, b_member_email, str(b_member), '"balance"', "secret_target"):
             assert secret not in text_body, (route.template, secret)
+    for own_team_path in (f"/v1/jobs/{b_job}", f"/v1/jobs/{b_job}/events"):  # A's own team, B's job id
+        response = api.get(own_team_path, headers=a)
+        assert response.status_code == 404 and "secret_target" not in response.get_data(as_text=True)
     assert snapshot() == before
     assert len(swept) >= 9, swept
     print(json.dumps(swept))

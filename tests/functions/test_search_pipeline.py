@@ -129,6 +129,12 @@ def test_full_pipeline_report_and_redelivery(api, bearer, pipeline, unique) -> N
     assert body["profile"]["avatar"]["status"] == "uploaded"
     assert set(body["profile"]["avatar"]["cdn_urls"]) == {"150", "320", "640"}
     assert all(img["cdn_urls"]["320"].endswith("/320.webp") for p in body["posts"] for img in p["images"])
+    import urllib.request
+
+    with urllib.request.urlopen(body["posts"][0]["images"][0]["cdn_urls"]["640"], timeout=5) as served:
+        assert served.headers["Content-Type"] == "image/webp"
+        assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert served.read(12)[8:12] == b"WEBP"
     assert body["analysis"]["status"] == "pending" and body["insights"]["status"] == "pending"
     assert body["posts"][0]["analysis"] == {"status": "pending"}
     assert body["provenance"]["source"] == "apify" and body["freshness"]["fresh"] is True

@@ -29,9 +29,11 @@ class SearchQuery(BaseModel):
     refresh: bool = False
 
 
-def _job(raw: str) -> JobOut:
+def _job(ctx: RequestContext, raw: str) -> JobOut:
     with session_scope() as db:
-        return JobOut.model_validate(jobs_service.get(db_session=db, job_id=deps.parse_uuid(raw, "job id")))
+        _, scope = deps.scope(ctx, db)
+        job = jobs_service.get_for_team(db_session=db, scope=scope, job_id=deps.parse_uuid(raw, "job id"))
+        return JobOut.model_validate(job)
 
 
 def register(router: Router) -> None:
@@ -60,17 +62,13 @@ def register(router: Router) -> None:
 
     @router.get("/v1/jobs/{job_id}", response=JobOut, tags=("creators",))
     def job_status(ctx: RequestContext, job_id: str) -> JobOut:
-        """Status and per-stage progress of a search job."""
-        with session_scope() as db:
-            deps.caller(ctx, db)
-        return _job(job_id)
+        """Status and per-stage progress of a search job the caller's team searched into."""
+        return _job(ctx, job_id)
 
     @router.get("/v1/jobs/{job_id}/events", tags=("creators",))
     def job_events(ctx: RequestContext, job_id: str) -> Response:
         """Server-Sent Events: a `progress` event whenever the job changes, then `end` at a terminal state."""
-        with session_scope() as db:
-            deps.caller(ctx, db)
-        first = _job(job_id)
+        first = _job(ctx, job_id)
 
         def stream() -> Iterator[str]:
             last, deadline, job = None, time.monotonic() + SSE_MAX_S, first
@@ -84,7 +82,7 @@ def register(router: Router) -> None:
                     return
                 time.sleep(SSE_POLL_S)
                 yield ": keep-alive\n\n"
-                job = _job(job_id)
+                job = _job(ctx, job_id)
 
         return Response(
             stream(), mimetype="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
