@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EMU_STAMP := $(EMU)/.installed
 
-.PHONY: demo dev down test lint typecheck openapi bench-imports setup emulators system-deps clean
+.PHONY: demo dev down test lint typecheck openapi bench-imports bench-search setup emulators system-deps clean
 
 demo: setup emulators  ## start the local stack, run a demo through it, stop it
 	$(PY) -m infra.local.demo
@@ -33,6 +33,9 @@ openapi: setup  ## regenerate docs/openapi.json from the routes' models
 
 bench-imports: setup  ## cold import time and RSS of each function entry module
 	$(PY) tests/benchmarks/bench_imports.py
+
+bench-search: setup emulators  ## search latency, end-to-end and batch times on the local stack
+	PYTHONPATH=. $(PY) tests/benchmarks/bench_search.py
 
 setup: system-deps $(STAMP)
 

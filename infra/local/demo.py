@@ -32,15 +32,15 @@ def call(method: str, url: str, token: str) -> tuple[int, Any]:
         return exc.code, json.loads(exc.read() or b"{}")
 
 
-def local_token(secret: str) -> str:
-    """A Supabase-shaped access token signed with this run's local HS256 secret."""
+def local_token(secret: str, email: str = "demo@brand.example") -> str:
+    """A Supabase-shaped access token for a new user, signed with this run's local HS256 secret."""
     now = int(time.time())
     claims = {
         "iss": LOCAL_ISSUER,
         "aud": "authenticated",
         "role": "authenticated",
         "sub": str(uuid.uuid4()),
-        "email": "demo@brand.example",
+        "email": email,
         "iat": now,
         "exp": now + 3600,
     }

@@ -27,7 +27,7 @@ def provision(*, db_session: Session, claims: Claims) -> Caller:
         created = db_session.execute(
             insert(User)
             .values(id=claims.sub, email=claims.email, last_seen_at=datetime.now(UTC))
-            .on_conflict_do_nothing()
+            .on_conflict_do_nothing(index_elements=["id"])
             .returning(User.id)
         ).scalar()
         if created is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Text
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Text, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,10 +15,12 @@ from shared.db import Base
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (Index("ix_users_email_lower", text("lower(email)")),)
 
     # The Supabase auth user id (JWT `sub`), not generated here.
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
-    email: Mapped[str | None] = mapped_column(Text, unique=True)
+    # Not unique: Supabase owns identity, and a re-created account keeps its email under a new id.
+    email: Mapped[str | None] = mapped_column(Text)
     is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created_at]
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -86,7 +86,12 @@ def get_members(*, db_session: Session, scope: TeamScope) -> list[tuple[TeamMemb
 def add_member(*, db_session: Session, scope: TeamScope, email: str, role: str) -> tuple[TeamMember, User]:
     """Add an existing user by email; managers only."""
     scope.require_manager()
-    user = db_session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    user = db_session.scalar(
+        select(User)
+        .where(func.lower(User.email) == email.lower())
+        .order_by(User.last_seen_at.desc().nulls_last())
+        .limit(1)
+    )
     if user is None:
         raise NotFound("no user with that email has signed up yet")
     if db_session.get(TeamMember, (scope.team_id, user.id)) is not None:

@@ -176,3 +176,12 @@ def test_credit_routes(api, bearer) -> None:  # type: ignore[no-untyped-def]
     assert api.get("/v1/credits/transactions?limit=0", headers=bearer(user)).status_code == 400
     pricing = api.get("/v1/credits/pricing").json["items"]
     assert {"action": "profile_unlock", "plan": "free", "credits_cost": 25, "free_allowance_per_month": 3} in pricing
+
+
+def test_a_recreated_account_with_the_same_email_is_provisioned(api, bearer) -> None:  # type: ignore[no-untyped-def]
+    """Supabase may re-create an account (new sub) with an email we already hold: both get in."""
+    first, second = uuid.uuid4(), uuid.uuid4()
+    assert api.get("/v1/me", headers=bearer(first, "same@example.org")).status_code == 200
+    again = api.get("/v1/me", headers=bearer(second, "same@example.org"))
+    assert again.status_code == 200 and again.json["user_id"] == str(second)
+    assert count(User) == 2 and count(Team) == 2

@@ -43,8 +43,8 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
-        sa.UniqueConstraint("email", name=op.f("uq_users_email")),
     )
+    op.create_index("ix_users_email_lower", "users", [sa.text("lower(email)")])
     op.create_table(
         "teams",
         sa.Column("id", sa.UUID(), server_default=sa.text("gen_random_uuid()"), nullable=False),
@@ -83,6 +83,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_team_members_user_id"), table_name="team_members")
     op.drop_table("team_members")
     op.drop_table("teams")
+    op.drop_index("ix_users_email_lower", table_name="users")
     op.drop_table("users")
     op.drop_index(op.f("ix_processed_messages_processed_at"), table_name="processed_messages")
     op.drop_table("processed_messages")
