@@ -69,9 +69,19 @@ def _session_factory() -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope() -> Iterator[Session]:
-    """One transaction: commit when the block ends, roll back when it raises."""
-    with _session_factory().begin() as session:
-        yield session
+    """One transaction: commit when the block ends, roll back when it raises; then send its outbox."""
+    from shared.events import outbox  # the outbox itself opens sessions
+
+    session = _session_factory()()
+    try:
+        with session.begin():
+            yield session
+    except BaseException:
+        outbox.discard(session)
+        raise
+    finally:
+        session.close()
+    outbox.committed(session)  # messages and tasks of this transaction go out only now
 
 
 def dispose_engine() -> None:

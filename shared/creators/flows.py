@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 
 from shared.config import get_settings
 from shared.creators import apify, ingest
-from shared.events import tasks
-from shared.events.publisher import publish
+from shared.events import outbox
 from shared.events.schemas import CdnImageRequested, CreatorScrapeRequested
 from shared.jobs import flows as jobs_flows
 from shared.jobs import service as jobs_service
@@ -59,9 +58,10 @@ def apply(
     )
     jobs_flows.grant_access(db_session=db_session, job_id=job.id, creator_id=creator.id)
     for asset in media:
-        publish(CdnImageRequested(job_id=job.id, asset_id=asset.id, source_url=asset.source_url))
+        outbox.add_event(db_session, CdnImageRequested(job_id=job.id, asset_id=asset.id, source_url=asset.source_url))
     settings = get_settings().tasks
-    tasks.enqueue_http(
+    outbox.add_task(
+        db_session,
         queue=settings.inference_queue,
         url=f"{settings.inference_url}/v1/analyze",
         payload={"job_id": str(job.id), "creator_id": creator.id},

@@ -18,7 +18,7 @@ from shared.creators.models import Creator
 from shared.creators.report import PreviewOut, ReportOut, UnlockPrice
 from shared.credits import service as credits_service
 from shared.credits import unlocks
-from shared.events.publisher import publish
+from shared.events import outbox
 from shared.events.schemas import CreatorScrapeRequested
 from shared.jobs import service as jobs_service
 from shared.jobs.schemas import JobOut
@@ -64,5 +64,5 @@ def search(*, db_session: Session, scope: TeamScope, username: str, refresh: boo
     elif refresh and fresh:
         unlocks.charge_search(db_session=db_session, scope=scope, job_id=job.id, action=REFRESH_ACTION)
     if created:
-        publish(CreatorScrapeRequested(job_id=job.id, username=username, refresh=refresh))
+        outbox.add_event(db_session, CreatorScrapeRequested(job_id=job.id, username=username, refresh=refresh))
     return SearchOut(kind="job", job=JobOut.model_validate(job))

@@ -10,6 +10,8 @@ from shared.config import get_settings
 from shared.events.schemas import Event
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from google.cloud.pubsub_v1 import PublisherClient
 
 
@@ -32,13 +34,25 @@ def topic_path(topic: str) -> str:
     return f"projects/{get_settings().pubsub.project_id}/topics/{topic}"
 
 
-def publish(event: Event, *, timeout_s: float = 30.0) -> str:
-    """Publish one event to its topic and wait for the server's message id."""
+def envelope(event: Event) -> tuple[str, bytes, dict[str, str]]:
+    """Topic, data and attributes of one event, as they go on the wire."""
     attributes = {"event_type": event.topic.value, "schema_version": str(event.schema_version)}
     key = event.key()
     if key:
         attributes["business_key"] = key
-    future = publisher_client().publish(
-        topic_path(event.topic.value), event.model_dump_json().encode("utf-8"), **attributes
-    )
-    return str(future.result(timeout=timeout_s))
+    return event.topic.value, event.model_dump_json().encode("utf-8"), attributes
+
+
+def publish_raw(topic: str, data: bytes, attributes: dict[str, str]) -> Future[str]:
+    """Start publishing one message; the future resolves to the server's message id."""
+    future: Future[str] = publisher_client().publish(topic_path(topic), data, **attributes)
+    return future
+
+
+def publish(event: Event, *, timeout_s: float = 30.0) -> str:
+    """Publish one event now and wait for its message id.
+
+    Domain code does not call this: it writes to the outbox (shared.events.outbox), which sends
+    after the transaction commits. This is for the outbox itself, tools and tests.
+    """
+    return str(publish_raw(*envelope(event)).result(timeout=timeout_s))

@@ -56,7 +56,9 @@ class DiscoveryRequested(Event):
     max_profiles: int | None = Field(default=None, ge=1, le=1000)
 
 
-MaintenanceTask = Literal["prune_processed_messages", "reconcile_wallets", "start_due_periods", "reap_stale_jobs"]
+MaintenanceTask = Literal[
+    "prune_processed_messages", "reconcile_wallets", "start_due_periods", "reap_stale_jobs", "relay_outbox"
+]
 
 
 class MaintenanceRequested(Event):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from shared.config import get_settings
 from shared.credits import service as credits_service
-from shared.events import consumer
+from shared.events import consumer, outbox
 from shared.events.schemas import MaintenanceRequested
 from shared.jobs import flows as jobs_flows
 from shared.jobs import service as jobs_service
@@ -56,11 +56,20 @@ def reap_stale_jobs(*, db_session: Session) -> dict[str, Any]:
     return {"reaped": [{"job_id": str(j.id), "status": j.status, "reason": j.reason} for j in reaped]}
 
 
+def relay_outbox(*, db_session: Session) -> dict[str, Any]:
+    """Send outbox rows a crash or a broker outage left unsent; forget sent ones past retention."""
+    settings = get_settings().maintenance
+    result = outbox.relay(db_session=db_session, older_than=timedelta(seconds=settings.outbox_relay_after_s))
+    pruned = outbox.prune(db_session=db_session, older_than=timedelta(days=settings.outbox_retention_days))
+    return {**result, "pruned": pruned}
+
+
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "prune_processed_messages": prune_processed_messages,
     "reconcile_wallets": reconcile_wallets,
     "start_due_periods": start_due_periods,
     "reap_stale_jobs": reap_stale_jobs,
+    "relay_outbox": relay_outbox,
 }
 
 
