@@ -26,7 +26,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 typecheck: setup
-	$(VENV)/bin/mypy shared functions infra
+	$(VENV)/bin/mypy shared functions infra gpu_inference
 
 openapi: setup  ## regenerate docs/openapi.json from the routes' models
 	$(PY) -m functions.api.openapi_export > docs/openapi.json
@@ -45,7 +45,7 @@ system-deps:
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -qq --upgrade pip
-	$(PY) -m pip install -qq -e '.[functions,dev]'
+	$(PY) -m pip install -qq -e '.[functions,inference,dev]'
 	@touch $@
 
 # The emulators live in their own venv: gcloud-tasks-emulator pins protobuf<5, the functions need newer.

@@ -214,6 +214,8 @@ class Settings(BaseSettings):
             problems.append("auth.hs256_secret is a placeholder")
         if self.auth.jwt_issuer is None:
             problems.append("auth.jwt_issuer is missing")
+        if not self.tasks.invoker_service_account:
+            problems.append("tasks.invoker_service_account is missing (Cloud Tasks OIDC to the inference service)")
         if self.pubsub.emulator_host or self.tasks.emulator_host:
             problems.append("emulator hosts are set outside the local profile")
         if self.cdn.local_hosts:

@@ -40,6 +40,11 @@ def task_id(dedupe_key: str) -> str:
     return f"{readable}-{hashlib.sha256(dedupe_key.encode()).hexdigest()[:16]}"
 
 
+def oidc_audience(url: str) -> str:
+    """Cloud Run checks a token's audience against the service URL: scheme and host, no path."""
+    return "{0.scheme}://{0.netloc}".format(urlsplit(url))
+
+
 def build_task(*, queue: str, url: str, payload: dict[str, Any], dedupe_key: str) -> tasks_v2.Task:
     """A named HTTP task; with an invoker account configured (prod) it carries an OIDC token."""
     from google.cloud import tasks_v2
@@ -49,8 +54,7 @@ def build_task(*, queue: str, url: str, payload: dict[str, Any], dedupe_key: str
     if settings.invoker_service_account:
         oidc = tasks_v2.OidcToken(
             service_account_email=settings.invoker_service_account,
-            # Cloud Run checks the token's audience against the service URL (scheme and host).
-            audience="{0.scheme}://{0.netloc}".format(urlsplit(url)),
+            audience=oidc_audience(url),
         )
     return tasks_v2.Task(
         name=f"{queue_path(queue)}/tasks/{task_id(dedupe_key)}",

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from shared import errors
 
 PROBLEM_BASE = "https://following.ae/problems/"
+PROBLEM_TYPE = "application/problem+json"
 
 
 class MethodNotAllowed(errors.InvalidInput):
@@ -64,6 +65,16 @@ def status_for(exc: errors.DomainError) -> int:
 
 def problem_response(exc: errors.DomainError, *, request_id: str | None, instance: str | None) -> Response:
     """A problem+json response for a domain error (headers such as Retry-After from exc.extra)."""
+    problem, headers = problem_parts(exc, request_id=request_id, instance=instance)
+    response = Response(problem.model_dump_json(exclude_none=True), status=problem.status, mimetype=PROBLEM_TYPE)
+    response.headers.extend(headers)
+    return response
+
+
+def problem_parts(
+    exc: errors.DomainError, *, request_id: str | None, instance: str | None
+) -> tuple[Problem, dict[str, str]]:
+    """The problem document and extra headers of a domain error, for any web framework."""
     status = status_for(exc)
     problem = Problem(
         type=PROBLEM_BASE + exc.code,
@@ -75,9 +86,9 @@ def problem_response(exc: errors.DomainError, *, request_id: str | None, instanc
         request_id=request_id,
         errors=exc.extra.get("errors"),
     )
-    response = Response(problem.model_dump_json(exclude_none=True), status=status, mimetype="application/problem+json")
+    headers = {}
     if "retry_after_s" in exc.extra:
-        response.headers["Retry-After"] = str(int(exc.extra["retry_after_s"]))
+        headers["Retry-After"] = str(int(exc.extra["retry_after_s"]))
     if "allow" in exc.extra:
-        response.headers["Allow"] = ", ".join(exc.extra["allow"])
-    return response
+        headers["Allow"] = ", ".join(exc.extra["allow"])
+    return problem, headers

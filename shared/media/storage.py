@@ -48,3 +48,9 @@ def put_if_absent(key: str, body: bytes, content_type: str) -> bool:
             raise
     client.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, CacheControl=CACHE_CONTROL)
     return True
+
+
+def get(key: str) -> bytes:
+    """The bytes of one stored object (the inference service reads renditions this way, not over the CDN)."""
+    response = s3_client().get_object(Bucket=get_settings().storage.bucket, Key=key)
+    return bytes(response["Body"].read())

@@ -22,6 +22,7 @@ REAL = {
         "jwks_url": "https://abc.supabase.co/auth/v1/.well-known/jwks.json",
         "jwt_issuer": "https://abc.supabase.co/auth/v1",
     },
+    "tasks": {"invoker_service_account": "tasks-invoker@following-prod.iam.gserviceaccount.com"},
 }
 
 

@@ -1,0 +1,88 @@
+"""POST /v1/analyze, the Cloud Tasks target: a job's posts through every task, stored once per job.
+
+Idempotent per job: the (consumer "inference", "job:<id>") record commits with the rows, so a
+re-delivered task finds it and does nothing; a crash before the commit leaves no record and the
+retry runs again (rows are also unique per post, task, model and revision).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from gpu_inference.engine.batcher import Batcher
+from gpu_inference.manifest import TASKS
+from shared import errors
+from shared.analysis import flows
+from shared.config import get_settings
+from shared.db import session_scope
+from shared.events.consumer import already_processed, consume_once
+from shared.events.tasks import oidc_audience
+from shared.jobs import service as jobs_service
+
+log = logging.getLogger("inference.analyze")
+CONSUMER = "inference"
+
+
+def verify_invoker(authorization: str | None) -> None:
+    """In prod, only Cloud Tasks' OIDC token for the invoker account may call; locally no account is set."""
+    settings = get_settings()
+    account = settings.tasks.invoker_service_account
+    if not account:
+        if settings.is_local:
+            return
+        raise errors.Unauthorized("no invoker account configured")
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise errors.Unauthorized("send the Cloud Tasks OIDC token as 'Authorization: Bearer ...'")
+    from google.auth.transport import requests as google_requests
+    from google.oauth2 import id_token
+
+    try:
+        claims = id_token.verify_oauth2_token(
+            token, google_requests.Request(), audience=oidc_audience(settings.tasks.inference_url)
+        )
+    except ValueError as exc:
+        raise errors.Unauthorized(f"invalid OIDC token: {exc}") from exc
+    if claims.get("email") != account or not claims.get("email_verified"):
+        raise errors.Forbidden("this token's account may not run analyses")
+
+
+async def run(batcher: Batcher, *, job_id: str, creator_id: int) -> dict[str, Any]:
+    try:
+        job = uuid.UUID(job_id)
+    except ValueError as exc:
+        raise errors.InvalidInput(f"job_id {job_id!r} is not a UUID") from exc
+    key = f"job:{job}"
+    if await asyncio.to_thread(already_processed, consumer=CONSUMER, key=key):
+        return {"duplicate": True}
+    posts = await asyncio.to_thread(_start, job, creator_id)
+    images = await asyncio.gather(*(asyncio.to_thread(flows.image_bytes, p) for p in posts))
+    texts = [p.caption for p in posts]
+    outputs = await asyncio.gather(
+        *(batcher.run(t, list(images) if t == "visual" else texts) for t in TASKS), return_exceptions=True
+    )
+    runs = []
+    for name, output in zip(TASKS, outputs, strict=True):
+        task = batcher.tasks[name]
+        if isinstance(output, BaseException):
+            log.error("task failed for a job", extra={"job_id": str(job), "task": name, "error": repr(output)})
+            runs.append(flows.ModelRun(name, task.model_id, task.revision, None, f"{type(output).__name__}: {output}"))
+        else:
+            runs.append(flows.ModelRun(name, task.model_id, task.revision, output))
+    outcome = await asyncio.to_thread(
+        consume_once,
+        consumer=CONSUMER,
+        key=key,
+        effect=lambda s: flows.record(db_session=s, job_id=job, creator_id=creator_id, posts=posts, runs=runs),
+    )
+    return {"duplicate": outcome.duplicate, **(outcome.result or {})}
+
+
+def _start(job: uuid.UUID, creator_id: int) -> list[flows.PostInput]:
+    with session_scope() as db_session:
+        jobs_service.get(db_session=db_session, job_id=job)  # 404 for an unknown job
+        jobs_service.update_stage(db_session=db_session, job_id=job, stage="analysis", status="running")
+        return flows.posts_of(db_session=db_session, creator_id=creator_id)

