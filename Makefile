@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EMU_STAMP := $(EMU)/.installed
 
-.PHONY: demo dev down test lint typecheck openapi bench-imports bench-search setup emulators system-deps clean
+.PHONY: demo dev down test lint typecheck openapi bench-imports bench-inference bench-insights bench-search setup emulators system-deps clean
 
 demo: setup emulators  ## start the local stack, run a demo through it, stop it
 	$(PY) -m infra.local.demo
@@ -33,6 +33,12 @@ openapi: setup  ## regenerate docs/openapi.json from the routes' models
 
 bench-imports: setup  ## cold import time and RSS of each function entry module
 	$(PY) tests/benchmarks/bench_imports.py
+
+bench-inference: setup  ## batched engine vs one pipeline() per post, full-size random-init models; writes docs/benchmarks.md
+	PYTHONPATH=. $(PY) tests/benchmarks/bench_inference.py
+
+bench-insights: setup  ## insights time per creator (12 and 50 posts) and peak RSS
+	PYTHONPATH=. $(PY) tests/benchmarks/bench_insights.py
 
 bench-search: setup emulators  ## search latency, end-to-end and batch times on the local stack
 	PYTHONPATH=. $(PY) tests/benchmarks/bench_search.py

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -363,8 +364,54 @@ class Function:
             self.process.stop()
 
 
+@dataclass
+class InferenceService:
+    """The inference service (lite profile: real offline weights on the CPU), served by uvicorn."""
+
+    logs: Path
+    env_vars: dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    process: ManagedProcess | None = None
+    name: str = "inference"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = {
+            **self.env_vars,
+            "PORT": str(self.port),
+            "FA_INFERENCE__MODEL_PROFILE": "lite",
+            "PYTHONPATH": str(REPO),
+            "PYTHONUNBUFFERED": "1",
+            "HF_HUB_OFFLINE": "1",
+        }
+        argv = [sys.executable, "-m", "gpu_inference"]
+        self.process = ManagedProcess(self.name, argv, self.logs / f"{self.name}.log", env=env, cwd=REPO)
+        self.process.start()
+
+    def healthy(self) -> bool:
+        """Ready only once /readyz says the models are loaded and warmed."""
+        if not (self.process and self.process.check_alive() and tcp_open(self.port)):
+            return False
+        try:
+            with urllib.request.urlopen(self.url + "/readyz", timeout=2) as response:  # noqa: S310 - loopback
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    def env(self) -> dict[str, str]:
+        return {"FA_TASKS__INFERENCE_URL": self.url}
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop()
+
+
 def wait_healthy(
-    component: Postgres | PubSubEmulator | ToolProcess | ModuleProcess | Function, timeout_s: float = 60
+    component: Postgres | PubSubEmulator | ToolProcess | ModuleProcess | Function | InferenceService,
+    timeout_s: float = 60,
 ) -> None:
     """Block until the component answers; raise with its log when it does not."""
     log = getattr(getattr(component, "process", None), "log_path", None) or getattr(component, "log_path", None)

@@ -1,7 +1,8 @@
 """`make demo`: bring the local stack up and search a sample creator end to end, showing the report.
 
-Search (api) -> Pub/Sub -> scrape (Apify stand-in) -> Pub/Sub x N -> cdn (R2 on moto) -> report.
-Analysis and insights show as pending until the inference and insights services exist.
+Search (api) -> Pub/Sub -> scrape (Apify stand-in) -> Pub/Sub x N -> cdn (R2 on moto)
+                                                    -> Cloud Tasks -> inference (lite models)
+                                                    -> Pub/Sub -> insights -> job complete -> report.
 """
 
 from __future__ import annotations
@@ -47,8 +48,8 @@ def local_token(secret: str, email: str = "demo@brand.example") -> str:
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def wait_for_job(api: str, job_id: str, token: str, timeout_s: float = 60) -> dict[str, Any]:
-    """Poll the job, printing each stage change, until the scrape and CDN stages have ended."""
+def wait_for_job(api: str, job_id: str, token: str, timeout_s: float = 120) -> dict[str, Any]:
+    """Poll the job, printing each stage change, until it ends (complete, partial or failed)."""
     deadline, shown = time.monotonic() + timeout_s, ""
     while time.monotonic() < deadline:
         _, job = call("GET", f"{api}/v1/jobs/{job_id}", token)
@@ -59,9 +60,7 @@ def wait_for_job(api: str, job_id: str, token: str, timeout_s: float = 60) -> di
         if line != shown:
             print(f"    [{job['status']:<8}] {line}", flush=True)
             shown = line
-        if job["status"] in ("complete", "partial", "failed") or (
-            job["stages"]["scrape"]["status"] != "pending" and job["stages"]["cdn"]["status"] in ("done", "failed")
-        ):
+        if job["status"] in ("complete", "partial", "failed"):
             return dict(job)
         time.sleep(0.3)
     raise StackError(f"job {job_id} did not progress within {timeout_s:.0f}s")
@@ -76,19 +75,38 @@ def show_report(report: dict[str, Any]) -> None:
     print(f"  {profile['biography']}")
     avatar = (profile.get("avatar") or {}).get("cdn_urls", {})
     print(f"  avatar (CDN, 150px): {avatar.get('150', 'pending')}")
-    print(f"\n  {'posted':<11} {'type':<8} {'likes':>8} {'comments':>9}  {'sponsored':<9} caption")
+    print(f"\n  {'posted':<11} {'type':<8} {'likes':>8} {'comments':>9}  {'spons.':<6} {'AI: sentiment':<13} lang  "
+          f"{'top category':<15} caption")  # fmt: skip
     for post in report["posts"][:8]:
         likes = "hidden" if post["likes_hidden"] else f"{post['likes_count']:,}"
+        ai = post["analysis"]
+        sentiment = (ai.get("sentiment") or {}).get("result", {}).get("label") or "-"
+        language = (ai.get("language") or {}).get("result", {}).get("label") or "-"
+        category = ((ai.get("categories") or {}).get("result", {}).get("top") or ["-"])[0]
         print(
             f"  {post['posted_at'][:10]:<11} {post['type']:<8} {likes:>8} {post['comments_count']:>9,}  "
-            f"{'yes' if post['is_sponsored'] else '':<9} {(post['caption'] or '')[:58]}"
+            f"{'yes' if post['is_sponsored'] else '':<6} {sentiment:<13} {language:<5} {category:<15} "
+            f"{(post['caption'] or '')[:40]}"
         )
     first = report["posts"][0]["images"][0]["cdn_urls"] if report["posts"] else {}
     print(f"  … {len(report['posts'])} posts; first image on the CDN: {first.get('640', 'pending')}")
     print(
-        f"\n  AI analysis: {report['analysis']['status']}   insights: {report['insights']['status']}"
-        "   (the inference and insights services are later issues: shown as pending, never faked)"
+        f"\n  AI analysis: {report['analysis']['status']} ({', '.join(report['analysis']['models'])})"
+        f"\n  insights: {report['insights']['status']}"
     )
+    insights = report["insights"].get("data") or {}
+    if "engagement" in insights:
+        eng, bench = insights["engagement"], insights["engagement"]["benchmark"]
+        print(
+            f"    engagement: median ER {eng['median_er']:.2f}% ({bench['tier']} tier, percentile "
+            f"{bench['percentile']:.0f}); {eng['hidden_likes_posts']} post(s) with hidden likes left out"
+        )
+    if "audience_quality" in insights:
+        aqs = insights["audience_quality"]
+        print(f"    audience quality: {aqs['score']} ({aqs['state']}); fraud risk: {insights['fraud']['risk']}")
+    if "content" in insights:
+        top = ", ".join(c["label"] for c in insights["content"]["top_categories"][:3])
+        print(f"    top categories: {top}; sponsored share {insights['content']['sponsored']['share']:.0%}")
     print(
         f"  freshness: scraped {fresh['scraped_at'][:19]}Z, fresh until {fresh['stale_after'][:10]}; "
         f"source: {report['provenance']['source']} ({report['provenance']['actor']})"

@@ -24,6 +24,7 @@ from infra.local import provision
 from infra.local.components import (
     REPO,
     Function,
+    InferenceService,
     Postgres,
     PubSubEmulator,
     apify_standin,
@@ -45,6 +46,7 @@ FUNCTIONS: dict[str, str] = {
     "maintenance": "functions/maintenance/main.py",
     "scrape": "functions/scrape/main.py",
     "cdn": "functions/cdn/main.py",
+    "insights": "functions/insights/main.py",
 }
 
 
@@ -82,7 +84,8 @@ class Stack:
             localstripe(self.logs),
             apify_standin(self.logs),
         ]
-        total = 2 + len(services) + len(FUNCTIONS) + 1
+        inference = InferenceService(self.logs)
+        total = 2 + len(services) + len(FUNCTIONS) + 2
         for service in services:  # start the slow JVM and Python servers first, in parallel
             self.components.append(service)
             service.start()
@@ -93,7 +96,10 @@ class Stack:
         for i, service in enumerate(services, start=2):
             wait_healthy(service, timeout_s=90)
             step(i, total, service.name, f"ready on 127.0.0.1:{service.port}", started)
-        self.env = self._env(postgres, services)
+        self.env = {**self._env(postgres, services), **inference.env()}
+        inference.env_vars = self.env
+        inference.start()  # loads its models while the functions start
+        self.components.append(inference)
         provision.migrate(postgres.url)
         step(len(services) + 2, total, "schema", "migrated to head", started)
         for i, (target, source) in enumerate(FUNCTIONS.items(), start=len(services) + 3):
@@ -103,6 +109,8 @@ class Stack:
             self.functions[target] = function
             wait_healthy(function)
             step(i, total, function.name, f"ready on {function.url}", started)
+        wait_healthy(inference, timeout_s=180)
+        step(total - 1, total, "inference", f"ready on {inference.url} (lite models loaded)", started)
         self._provision()
         step(total, total, "provisioning", "topics, push subscriptions, bucket, queue", started)
         self._write_state()
@@ -114,7 +122,6 @@ class Stack:
             # Local sign-in: tokens are HS256 with a secret made for this run (see infra.local.demo).
             "FA_AUTH__JWT_ISSUER": LOCAL_ISSUER,
             "FA_AUTH__HS256_SECRET": secrets.token_urlsafe(32),
-            "FA_TASKS__INFERENCE_URL": "http://127.0.0.1:9",  # the inference service is not built yet
             "FA_PUBSUB__PROJECT_ID": PROJECT,
             "FA_TASKS__PROJECT_ID": PROJECT,
             "FA_TASKS__LOCATION": LOCATION,

@@ -158,10 +158,13 @@ def full(*, db_session: Session, creator: Creator, job: JobOut | None = None) ->
     analysis: dict[int, dict[str, Any]] = {}
     models: set[str] = set()
     for row in db_session.scalars(select(PostAnalysis).where(PostAnalysis.post_id.in_(post_ids))):
+        result = row.result
+        if row.task == "embeddings":  # 384 floats per post are for search and similarity, not the report
+            result = {"dim": result.get("dim")}
         analysis.setdefault(row.post_id, {})[row.task] = {
             "model_id": row.model_id,
             "model_revision": row.model_revision,
-            "result": row.result,
+            "result": result,
         }
         models.add(f"{row.model_id}@{row.model_revision}")
     insights = db_session.scalar(

@@ -35,6 +35,7 @@ SUBSCRIPTIONS: tuple[PushSubscription, ...] = (
     PushSubscription(Topic.MAINTENANCE_REQUESTED, "maintenance"),
     PushSubscription(Topic.CREATOR_SCRAPE_REQUESTED, "scrape"),
     PushSubscription(Topic.CDN_IMAGE_REQUESTED, "cdn"),
+    PushSubscription(Topic.CREATOR_ANALYZED, "insights"),
 )
 
 

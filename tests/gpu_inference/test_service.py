@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from gpu_inference.app import create_app
 from gpu_inference.manifest import TASKS
-from shared.analysis.models import PostAnalysis
+from shared.analysis.models import CreatorInsights, PostAnalysis
 from shared.creators.models import Post
 from shared.db import session_scope
 from shared.events.models import OutboxMessage
@@ -116,7 +116,8 @@ def test_analyze_a_scraped_job_redelivered_three_times(service, api, bearer, pip
     from tests.fixtures.pipeline import push
     from tests.functions.test_search_pipeline import run_scrape, search
 
-    job = search(api, bearer(), "fitwithmaya").json["job"]
+    brand = bearer()
+    job = search(api, brand, "fitwithmaya").json["job"]
     for message in run_scrape(pipeline, job, unique, cdn=True):
         assert push("cdn", message, f"cdn-{message['asset_id']}") == 204
     with session_scope() as db:
@@ -145,3 +146,18 @@ def test_analyze_a_scraped_job_redelivered_three_times(service, api, bearer, pip
 
     unknown = service.post("/v1/analyze", json={"job_id": str(uuid.uuid4()), "creator_id": creator_id})
     assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
+
+    # creator.analyzed -> insights, delivered 3 times (new message ids): one version, and the job ends.
+    analyzed = {"job_id": job["id"], "creator_id": creator_id}
+    assert [push("insights", analyzed, f"analyzed-{n}") for n in range(3)] == [204, 204, 204]
+    with session_scope() as db:
+        versions = db.scalars(select(CreatorInsights)).all()
+        stored = db.get(Job, uuid.UUID(job["id"]))
+    assert [v.version for v in versions] == [1]
+    assert "engagement" in versions[0].analyses_ran and "audience_quality" in versions[0].data
+    assert stored is not None and stored.status in ("complete", "partial")
+    if stored.status == "partial":  # only insights that lacked data may make it partial, and it says which
+        assert stored.reason and stored.reason.startswith("insights:")
+    report = api.get("/v1/creators/fitwithmaya", headers=brand).json["report"]
+    assert report["analysis"]["status"] == "complete"
+    assert report["insights"]["status"] in ("complete", "partial") and report["insights"]["data"]["engagement"]

@@ -137,6 +137,7 @@ def test_secret_manager_fills_missing_secrets_in_prod(monkeypatch: pytest.Monkey
         profile="prod",
         gcp_project="following-prod",
         auth={"jwks_url": "https://abc.supabase.co/jwks", "jwt_issuer": "https://abc.supabase.co/auth/v1"},
+        tasks=REAL["tasks"],
     )
     assert settings.stripe.secret_key is not None
     assert settings.stripe.secret_key.get_secret_value() == "sm-value-fa-stripe-secret-key-9k2j"

@@ -1,0 +1,1 @@
+"""Profile-level insights: engagement, audience quality, fraud, behaviour, trends, audience, content."""

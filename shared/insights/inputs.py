@@ -1,0 +1,90 @@
+"""What the insights read: plain values, so every analysis is a pure function that tests can feed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared.analysis.models import PostAnalysis
+from shared.creators.models import Creator, CreatorSnapshot, Post
+
+
+@dataclass(frozen=True)
+class PostData:
+    post_type: str  # Image | Video | Sidecar
+    posted_at: datetime | None
+    likes: int | None  # None when hidden
+    comments: int
+    caption: str = ""
+    hashtags: tuple[str, ...] = ()
+    mentions: tuple[str, ...] = ()
+    is_sponsored: bool = False
+    location: str | None = None
+    comment_texts: tuple[str, ...] = ()
+    views: int | None = None
+    analysis: dict[str, Any] = field(default_factory=dict)  # task -> result
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    captured_at: datetime
+    followers: int
+    follows: int
+
+
+@dataclass(frozen=True)
+class CreatorData:
+    followers: int
+    follows: int
+    posts_count: int
+    biography: str = ""
+    posts: tuple[PostData, ...] = ()
+    snapshots: tuple[Snapshot, ...] = ()
+    business_category: str | None = None
+
+
+def load(*, db_session: Session, creator_id: int) -> CreatorData:
+    creator = db_session.get(Creator, creator_id)
+    if creator is None:
+        raise LookupError(f"creator {creator_id} not found")
+    posts = db_session.scalars(select(Post).where(Post.creator_id == creator_id)).all()
+    analysis: dict[int, dict[str, Any]] = {}
+    rows = db_session.scalars(select(PostAnalysis).where(PostAnalysis.post_id.in_([p.id for p in posts])))
+    for row in rows:
+        analysis.setdefault(row.post_id, {})[row.task] = row.result
+    snapshots = db_session.scalars(
+        select(CreatorSnapshot).where(CreatorSnapshot.creator_id == creator_id).order_by(CreatorSnapshot.captured_at)
+    ).all()
+    return CreatorData(
+        followers=creator.followers_count or 0,
+        follows=creator.follows_count or 0,
+        posts_count=creator.posts_count or 0,
+        biography=creator.biography or "",
+        business_category=creator.business_category,
+        posts=tuple(
+            PostData(
+                post_type=p.post_type,
+                posted_at=p.posted_at,
+                likes=None if p.likes_hidden else p.likes_count,
+                comments=p.comments_count or 0,
+                caption=p.caption or "",
+                hashtags=tuple(p.hashtags or ()),
+                mentions=tuple(p.mentions or ()),
+                is_sponsored=p.is_sponsored,
+                location=p.location_name,
+                comment_texts=tuple(str(c.get("text") or "") for c in p.latest_comments or []),
+                views=p.video_view_count,
+                analysis=analysis.get(p.id, {}),
+            )
+            for p in posts
+        ),
+        snapshots=tuple(
+            Snapshot(s.captured_at, s.followers_count or 0, s.follows_count or 0)
+            for s in snapshots
+            if s.followers_count is not None
+        ),
+    )

@@ -1,0 +1,175 @@
+"""Inference benchmark: the batched engine vs the old way, on full-size random-init checkpoints.
+
+The checkpoints have the production configs (roberta-base, xlm-roberta-base, bart-large-mnli,
+resnet-50: same FLOPs as the real models, meaningless labels); the tokenizer is a byte-level BPE
+(8,000 tokens) trained on the sample captions, so token counts are close to the real vocabularies'.
+Old way: one transformers `pipeline()` call per post per model, fp32, as the seed did.
+New way: the service's loader + token-budget batcher, all tasks of a job at once.
+
+Writes docs/benchmarks.md. Environment: POSTS (default 120), CATEGORY_POSTS (zero-shot is 16 pairs
+per post through BART-large; default 8 on CPU), REPEATS (default 3; medians are quoted).
+Run: `make bench-inference`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from PIL import Image
+
+from gpu_inference.engine import device as devices
+from gpu_inference.engine import loader
+from gpu_inference.engine.batcher import Batcher
+from gpu_inference.manifest import CATEGORIES
+from tests.fixtures.tiny_models import LANGUAGES, SENTIMENTS, _labels, _tokenizer
+
+ROOT = Path(__file__).resolve().parents[2]
+POSTS = int(os.environ.get("POSTS", "120"))
+CATEGORY_POSTS = int(os.environ.get("CATEGORY_POSTS", "8"))
+REPEATS = int(os.environ.get("REPEATS", "3"))
+
+
+def build_full_size(root: Path, corpus: list[str]) -> None:
+    from transformers import (
+        BartConfig,
+        BartForSequenceClassification,
+        ConvNextImageProcessor,
+        ResNetConfig,
+        ResNetForImageClassification,
+        RobertaConfig,
+        RobertaForSequenceClassification,
+        XLMRobertaConfig,
+        XLMRobertaForSequenceClassification,
+    )
+
+    special = {"pad_token_id": 1, "bos_token_id": 0, "eos_token_id": 2}
+    models = {
+        "sentiment": RobertaForSequenceClassification(
+            RobertaConfig(vocab_size=50265, max_position_embeddings=514, **special, **_labels(SENTIMENTS))
+        ),
+        "language": XLMRobertaForSequenceClassification(
+            XLMRobertaConfig(vocab_size=250002, max_position_embeddings=514, **special, **_labels(LANGUAGES))
+        ),
+        "categories": BartForSequenceClassification(
+            BartConfig.from_dict(
+                {
+                    "vocab_size": 50265, "d_model": 1024, "encoder_layers": 12, "decoder_layers": 12,
+                    "encoder_attention_heads": 16, "decoder_attention_heads": 16, "encoder_ffn_dim": 4096,
+                    "decoder_ffn_dim": 4096, "max_position_embeddings": 1024, "decoder_start_token_id": 2,
+                    **special, **_labels(("contradiction", "neutral", "entailment")),
+                }
+            )
+        ),
+    }  # fmt: skip
+    for name, model in models.items():
+        _tokenizer(root / name, corpus, vocab_size=8_000)
+        model.eval().save_pretrained(root / name)
+    ResNetForImageClassification(ResNetConfig(**_labels(tuple(f"class_{i}" for i in range(1000))))).save_pretrained(
+        root / "visual"
+    )
+    ConvNextImageProcessor(size={"shortest_edge": 224}, crop_pct=0.875).save_pretrained(root / "visual")
+    (root / "embeddings").symlink_to(loader.minilm_path(), target_is_directory=True)
+
+
+def workload() -> tuple[list[str], list[bytes]]:
+    dataset = json.loads((ROOT / "infra/local/apify/sample_dataset.json").read_text())
+    captions = [p.get("caption") or "" for c in dataset for p in c.get("latestPosts", [])]
+    captions = (captions * (POSTS // max(1, len(captions)) + 1))[:POSTS]
+    images = []
+    for n in range(POSTS):
+        buffer = io.BytesIO()
+        Image.new("RGB", (640 + n % 7 * 40, 640), (n * 37 % 256, n * 91 % 256, n * 53 % 256)).save(buffer, "JPEG")
+        images.append(buffer.getvalue())
+    return captions, images
+
+
+def old_way(root: Path, captions: list[str], images: list[bytes]) -> float:
+    from transformers import pipeline
+
+    sentiment = pipeline("text-classification", model=str(root / "sentiment"), device=-1)
+    language = pipeline("text-classification", model=str(root / "language"), device=-1)
+    zero_shot = pipeline("zero-shot-classification", model=str(root / "categories"), device=-1)
+    vision = pipeline("image-classification", model=str(root / "visual"), device=-1)
+    started = time.perf_counter()
+    for caption in captions:
+        sentiment(caption or " ", truncation=True, max_length=256)
+        language(caption or " ", truncation=True, max_length=256)
+    for caption in captions[:CATEGORY_POSTS]:
+        zero_shot(caption or " ", candidate_labels=list(CATEGORIES), multi_label=True)
+    for data in images:
+        vision(Image.open(io.BytesIO(data)).convert("RGB"))
+    return time.perf_counter() - started
+
+
+def new_way(tasks: dict[str, Any], captions: list[str], images: list[bytes]) -> float:
+    async def go() -> float:
+        batcher = Batcher(tasks, max_batch_tokens=16_384, max_queue=100_000)
+        await batcher.start()
+        started = time.perf_counter()
+        await asyncio.gather(
+            batcher.run("sentiment", captions),
+            batcher.run("language", captions),
+            batcher.run("categories", captions[:CATEGORY_POSTS]),
+            batcher.run("visual", images),
+        )
+        elapsed = time.perf_counter() - started
+        await batcher.stop()
+        return elapsed
+
+    return asyncio.run(go())
+
+
+def main() -> int:
+    torch.manual_seed(0)
+    root = Path(tempfile.mkdtemp(prefix="fa-fullsize-"))
+    print(f"building full-size random-init checkpoints in {root} ...", flush=True)
+    captions, images = workload()
+    build_full_size(root, captions + [f"This example is about {c}." for c in CATEGORIES])
+    device = devices.pick()
+    started = time.perf_counter()
+    tasks = loader.load_profile("full", root, device)
+    loader.warm(tasks, images[0])
+    cold = time.perf_counter() - started
+    old = [old_way(root, captions, images) for _ in range(REPEATS)]
+    new = [new_way(tasks, captions, images) for _ in range(REPEATS)]
+    job = [new_way(tasks, captions[:12], images[:12]) for _ in range(REPEATS)]
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, device {device.name}"
+    old_s, new_s = statistics.median(old), statistics.median(new)
+    rows = [
+        ("workload", f"{POSTS} posts: sentiment + language + visual on all, zero-shot (16 labels) on {CATEGORY_POSTS}"),
+        ("old way (pipeline per post, fp32)", f"{old_s:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in old)})"),
+        ("batched engine", f"{new_s:.2f} s  (runs: {', '.join(f'{x:.2f}' for x in new)})"),
+        ("throughput ratio", f"{old_s / new_s:.2f}x  (goal >= 5x on CPU, >= 20x on GPU)"),
+        ("12-post job latency (engine)", f"{statistics.median(job):.2f} s"),
+        ("cold start to ready (load + warm)", f"{cold:.2f} s  (goal <= 15 s on CPU)"),
+        ("peak RSS of this process", f"{rss_mb:.0f} MB (old pipelines and engine both loaded)"),
+    ]
+    table = "\n".join(f"| {k} | {v} |" for k, v in rows)
+    report = (
+        "# Inference benchmarks\n\n"
+        f"Machine: {machine}. Written by `make bench-inference` (tests/benchmarks/bench_inference.py); "
+        f"medians of {REPEATS} runs.\n\n| measure | result |\n|---|---|\n{table}\n\n"
+        "Checkpoints are full-size random-init copies of the production configs (same FLOPs, meaningless "
+        "labels); the tokenizer is a byte-level BPE trained on the sample captions (8,000 tokens).\n"
+    )
+    (ROOT / "docs").mkdir(exist_ok=True)
+    (ROOT / "docs/benchmarks.md").write_text(report)
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

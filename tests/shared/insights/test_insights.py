@@ -1,0 +1,193 @@
+"""Insights on constructed creators whose right answers are known."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from shared.insights import behaviour, content, engagement, fraud, quality, trends
+from shared.insights.compute import ANALYSES, compute_all
+from shared.insights.inputs import CreatorData, PostData, Snapshot
+
+T0 = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)  # a Monday
+ORGANIC_COMMENTS = (
+    "This recipe saved my dinner tonight, thank you!",
+    "Where did you get that jacket? Need it",
+    "Your form on the deadlift looks so much better than last month",
+    "Tried this yesterday and my kids loved it",
+    "How long did the whole hike take?",
+    "The light in this shot is unreal, which lens?",
+)
+
+
+def organic(followers: int = 50_000, posts: int = 12, seed: int = 1) -> CreatorData:
+    rng = random.Random(seed)
+    made = []
+    for n in range(posts):
+        likes = int(followers * rng.uniform(0.02, 0.03))
+        made.append(
+            PostData(
+                post_type=("Image", "Sidecar", "Video")[n % 3],
+                posted_at=T0 + timedelta(days=3 * n, hours=rng.choice((0, 1, 2))),
+                likes=likes,
+                comments=int(likes * rng.uniform(0.02, 0.04)),
+                caption=f"Post {n}: my morning routine and a new recipe",
+                hashtags=("food", "morning"),
+                comment_texts=tuple(f"{c} (post {n})" for c in rng.sample(ORGANIC_COMMENTS, 3)),  # real people differ
+            )
+        )
+    snapshots = tuple(Snapshot(T0 + timedelta(days=7 * k), int(followers * (1.01**k)), 400) for k in range(6))
+    return CreatorData(followers=followers, follows=400, posts_count=300, posts=tuple(made), snapshots=snapshots)
+
+
+def bought() -> CreatorData:
+    """200k followers after a 7-day jump from 120k, likes of a 10k account, generic comments."""
+    posts = tuple(
+        PostData(
+            post_type="Image",
+            posted_at=T0 + timedelta(days=2 * n),
+            likes=150 + 10 * n,
+            comments=3,
+            comment_texts=("nice pic", "🔥🔥", "great post", "nice pic"),
+        )
+        for n in range(12)
+    )
+    snapshots = (
+        Snapshot(T0 - timedelta(days=21), 118_000, 2_900),
+        Snapshot(T0 - timedelta(days=14), 119_000, 2_950),
+        Snapshot(T0 - timedelta(days=7), 120_000, 3_000),
+        Snapshot(T0, 200_000, 3_100),
+    )
+    return CreatorData(followers=200_000, follows=3_100, posts_count=40, posts=posts, snapshots=snapshots)
+
+
+def test_bought_followers_are_flagged_with_their_evidence() -> None:
+    data = bought()
+    result = fraud.compute(data, engagement.compute(data))
+    flags = {f["code"]: f for f in result["flags"]}
+    assert result["risk"] == "high"
+    assert flags["follower_jump"]["evidence"] == {
+        "before": 120_000,
+        "after": 200_000,
+        "days": 7.0,
+        "at": T0.isoformat(),
+    }
+    below = flags["er_far_below_tier"]["evidence"]
+    assert below["tier"] == "mid" and below["median_er"] < REFERENCE_P10_HALF["mid"]
+    assert flags["generic_comments"]["evidence"]["generic_share"] == 1.0
+    assert quality.compute(data, engagement.compute(data))["score"] < 40
+
+
+REFERENCE_P10_HALF = {name: points[0] / 2 for name, points in engagement.REFERENCE.items()}
+
+
+def test_a_steady_organic_creator_is_not_flagged() -> None:
+    data = organic()
+    eng = engagement.compute(data)
+    result = fraud.compute(data, eng)
+    assert result["flags"] == [] and result["risk"] == "low"
+    scored = quality.compute(data, eng)
+    assert scored["state"] == "ready" and scored["score"] > 60
+    assert set(scored["components"]) == set(quality.WEIGHTS)
+    assert sum(c["contribution"] for c in scored["components"].values()) == pytest.approx(scored["score"], abs=0.2)
+
+
+def test_cadence_and_histograms_equal_hand_computed_values() -> None:
+    times = [
+        T0,  # Mon 10:00
+        T0 + timedelta(days=2),  # Wed 10:00  (gap 48 h)
+        T0 + timedelta(days=4, hours=8),  # Fri 18:00 (gap 56 h)
+        T0 + timedelta(days=7),  # Mon 10:00 (gap 64 h)
+        T0 + timedelta(days=9, hours=8),  # Wed 18:00 (gap 56 h)
+    ]
+    posts = tuple(
+        PostData("Image" if i % 2 else "Video", t, 100, 5, caption="x" * (10 * i)) for i, t in enumerate(times)
+    )
+    result = behaviour.compute(CreatorData(followers=10_000, follows=100, posts_count=5, posts=posts))
+    assert result["median_gap_hours"] == 56.0
+    assert result["weekday_histogram"] == {"mon": 2, "tue": 0, "wed": 2, "thu": 0, "fri": 1, "sat": 0, "sun": 0}
+    assert {h: n for h, n in result["hour_histogram_utc"].items() if n} == {10: 3, 18: 2}
+    assert result["posts_per_week"] == round(7 * 4 / (9 + 8 / 24), 2)
+    assert result["content_mix"] == {"Image": 0.4, "Video": 0.6}
+    assert result["median_caption_chars"] == 20
+    # mean gap 56, population std of (48, 56, 64, 56) = sqrt(32) -> regularity 1 - 5.657/56
+    assert result["regularity"] == round(1 - 32**0.5 / 56, 3)
+
+
+def test_hidden_likes_posts_are_excluded_from_er_and_counted() -> None:
+    posts = (
+        PostData("Image", T0, 1_000, 100),
+        PostData("Image", T0, 2_000, 100),
+        PostData("Image", T0, 3_000, 100),
+        PostData("Image", T0, None, 50_000),  # hidden likes, many comments: must not move ER
+        PostData("Video", T0, None, 10),
+    )
+    result = engagement.compute(CreatorData(followers=100_000, follows=10, posts_count=5, posts=posts))
+    assert result["hidden_likes_posts"] == 2 and result["posts_used"] == 3
+    assert result["per_post_er"] == [1.1, 2.1, 3.1]
+    assert result["median_er"] == 2.1
+    assert result["er_by_type"] == {"Image": 2.1}
+    with pytest.raises(engagement.NotEnoughData):
+        engagement.compute(CreatorData(followers=100, follows=1, posts_count=1, posts=(posts[3],)))
+
+
+def test_sponsored_detection_finds_the_marked_posts_in_english_and_spanish_only() -> None:
+    captions = {
+        "en_tag": ("Loving my new running shoes #ad @nike", True),
+        "en_phrase": ("Paid partnership with @glossier, my skincare routine", True),
+        "es_tag": ("Mi rutina de mañana con @natura #publicidad", True),
+        "es_phrase": ("En colaboración pagada con @zara, mi look de otoño", True),
+        "label": ("Our summer trip", True),  # Instagram's own paid-partnership label
+        "adventure": ("Weekend #adventure in the mountains, had a bad day at first", False),
+        "ad_word": ("I had an idea for a new video, add your ideas below", False),
+        "madrid": ("Paseando por Madrid con mi familia #domingo", False),
+        "public": ("Publishing my photo book next month #publicdomain", False),
+        "advice": ("Best advice I ever got: sleep more", False),
+    }
+    posts = [
+        PostData(
+            "Image",
+            T0,
+            100,
+            1,
+            caption=text,
+            is_sponsored=name == "label",
+            mentions=("nike",) if "@nike" in text else (),
+        )
+        for name, (text, _) in captions.items()
+    ]
+    found = [content.is_sponsored(p)[0] for p in posts]
+    assert found == [expected for _, expected in captions.values()]
+    result = content.compute(CreatorData(followers=10_000, follows=10, posts_count=10, posts=tuple(posts)))
+    assert result["sponsored"]["posts"] == 5 and result["brand_mentions"] == [{"handle": "nike", "sponsored_posts": 1}]
+
+
+def test_results_are_deterministic() -> None:
+    data = bought()
+    assert compute_all(data).data == compute_all(data).data
+
+
+def test_one_failing_analysis_does_not_sink_the_others() -> None:
+    def broken(_data, _eng):  # type: ignore[no-untyped-def]
+        raise ZeroDivisionError("bug in a new analysis")
+
+    result = compute_all(organic(), {**ANALYSES, "broken": broken})
+    assert result.status == "partial"
+    assert result.failed == {"broken": "ZeroDivisionError: bug in a new analysis"}
+    assert result.ran == list(ANALYSES)
+
+
+def test_engagement_change_point_and_follower_trend() -> None:
+    posts = tuple(PostData("Image", T0 + timedelta(days=n), 2_000 if n < 8 else 600, 20, caption="") for n in range(16))
+    snapshots = tuple(Snapshot(T0 + timedelta(days=10 * k), 100_000 + 500 * 10 * k, 100) for k in range(4))
+    result = trends.compute(
+        CreatorData(followers=100_000, follows=100, posts_count=16, posts=posts, snapshots=snapshots)
+    )
+    [point] = result["engagement"]["change_points"]
+    assert point["at"] == (T0 + timedelta(days=8)).isoformat()
+    assert point["er_before"] > point["er_after"]
+    assert result["engagement"]["direction"] == "down"
+    assert result["followers"]["per_day"] == 500.0 and result["followers"]["direction"] == "up"
+    assert trends.change_points([1.0] * 12) == []
