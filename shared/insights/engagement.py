@@ -9,8 +9,6 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-import numpy as np
-
 from shared.insights.inputs import CreatorData, PostData
 
 
@@ -45,7 +43,11 @@ def percentile_in_tier(er_percent: float, tier_name: str) -> float:
     points = REFERENCE[tier_name]
     xs = [0.0, *points, points[-1] * 2]
     ys = [1.0, *map(float, PERCENTILES), 99.0]
-    return round(float(np.interp(er_percent, xs, ys)), 1)
+    if er_percent >= xs[-1]:
+        return ys[-1]
+    k = next(i for i in range(1, len(xs)) if er_percent < xs[i])
+    share = (er_percent - xs[k - 1]) / (xs[k] - xs[k - 1])
+    return round(ys[k - 1] + share * (ys[k] - ys[k - 1]), 1)
 
 
 def post_er(post: PostData, followers: int) -> float | None:
@@ -71,7 +73,7 @@ def compute(data: CreatorData) -> dict[str, Any]:
         )
     median_er = statistics.median(rates)
     name = tier(data.followers)
-    q1, q3 = np.percentile(likes, [25, 75])
+    q1, _, q3 = statistics.quantiles(likes, n=4, method="inclusive") if len(likes) > 1 else (likes[0],) * 3
     return {
         "posts_used": len(visible),
         "hidden_likes_posts": hidden,
@@ -81,7 +83,7 @@ def compute(data: CreatorData) -> dict[str, Any]:
         "er_by_type": by_type,
         "likes_spread": {
             "median": statistics.median(likes),
-            "iqr": float(q3 - q1),
+            "iqr": float(q3 - q1),  # inclusive quartiles, as numpy's default percentile
             "cv": round(statistics.pstdev(likes) / statistics.fmean(likes), 4) if statistics.fmean(likes) else None,
         },
         "like_to_comment_ratio": round(statistics.median(p.likes / max(p.comments, 1) for p in visible if p.likes), 2)

@@ -12,8 +12,6 @@ import statistics
 from itertools import pairwise
 from typing import Any
 
-import numpy as np
-
 from shared.insights import comments
 from shared.insights.engagement import REFERENCE, post_er, tier
 from shared.insights.inputs import CreatorData
@@ -91,7 +89,8 @@ def outlier_posts(data: CreatorData) -> list[dict[str, Any]]:
     visible = [p for p in data.posts if p.likes is not None]
     if len(visible) < 8 or data.followers <= 0:
         return []
-    from sklearn.ensemble import IsolationForest  # imported here: only the insights worker pays for it
+    import numpy as np  # imported here, with scikit-learn: the worker's cold start stays light
+    from sklearn.ensemble import IsolationForest
 
     rates = [post_er(p, data.followers) or 0.0 for p in visible]
     features = np.array(

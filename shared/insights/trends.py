@@ -7,9 +7,6 @@ import math
 import statistics
 from typing import Any
 
-import numpy as np
-from scipy import stats
-
 from shared.insights.engagement import NotEnoughData, post_er
 from shared.insights.inputs import CreatorData
 
@@ -21,6 +18,9 @@ def _direction(relative: float) -> str:
 
 
 def follower_growth(data: CreatorData) -> dict[str, Any]:
+    import numpy as np  # here, not at module level: the worker's cold start stays light
+    from scipy import stats
+
     shots = data.snapshots
     if len(shots) < 2:
         return {"status": "not_enough_snapshots", "snapshots": len(shots)}
@@ -49,6 +49,8 @@ def follower_growth(data: CreatorData) -> dict[str, Any]:
 
 def change_points(series: list[float], min_size: int = 3) -> list[int]:
     """Indices where the mean of `series` shifts (binary segmentation; each split must pay a BIC penalty)."""
+    import numpy as np
+
     values = np.asarray(series, dtype=float)
     if len(values) < 2 * min_size:
         return []
@@ -85,6 +87,8 @@ def compute(data: CreatorData) -> dict[str, Any]:
         raise NotEnoughData("fewer than four dated posts with visible likes and no snapshot history")
     result: dict[str, Any] = {"followers": growth}
     if len(posts) >= 4:
+        from scipy import stats
+
         t0 = posts[0].posted_at
         days = [(p.posted_at - t0).total_seconds() / 86400 for p in posts]  # type: ignore[operator]
         rates = [post_er(p, data.followers) or 0.0 for p in posts]
