@@ -157,14 +157,13 @@ def full(*, db_session: Session, creator: Creator, job: JobOut | None = None) ->
         )
     analysis: dict[int, dict[str, Any]] = {}
     models: set[str] = set()
-    for row in db_session.scalars(select(PostAnalysis).where(PostAnalysis.post_id.in_(post_ids))):
-        result = row.result
-        if row.task == "embeddings":  # 384 floats per post are for search and similarity, not the report
-            result = {"dim": result.get("dim")}
+    # Embeddings (384 floats a post) serve search and similarity, not the report: never read here.
+    rows = select(PostAnalysis).where(PostAnalysis.post_id.in_(post_ids), PostAnalysis.task != "embeddings")
+    for row in db_session.scalars(rows):
         analysis.setdefault(row.post_id, {})[row.task] = {
             "model_id": row.model_id,
             "model_revision": row.model_revision,
-            "result": result,
+            "result": row.result,
         }
         models.add(f"{row.model_id}@{row.model_revision}")
     insights = db_session.scalar(
