@@ -88,6 +88,26 @@ class StripeSettings(BaseModel):
     publishable_key: str | None = None
     api_base: str | None = None  # localstripe or a test stand-in; None means Stripe itself
     webhook_tolerance_s: int = Field(default=300, ge=1, le=600)
+    network_retries: int = Field(default=2, ge=0, le=5)
+    # Our package code (credit_packages.code) -> the Stripe price (or plan) id that sells it.
+    prices: dict[str, str] = Field(default_factory=dict)
+    app_url: str = "http://127.0.0.1:3000"  # the frontend: checkout success/cancel and portal return pages
+
+    @property
+    def configured(self) -> bool:
+        return self.secret_key is not None
+
+
+class NotifySettings(BaseModel):
+    """Outgoing mail: one SMTP provider (any ESP's SMTP relay). No host configured: mail is logged, not sent."""
+
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = True
+    sender: str = "Following Analytics <no-reply@following.ae>"
+    low_credits_threshold: int = Field(default=50, ge=0)
 
 
 class ApifySettings(BaseModel):
@@ -175,6 +195,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = StorageSettings()
     cdn: CdnSettings = CdnSettings()
     stripe: StripeSettings = StripeSettings()
+    notify: NotifySettings = NotifySettings()
     apify: ApifySettings = ApifySettings()
     auth: AuthSettings = AuthSettings()
     inference: InferenceSettings = InferenceSettings()

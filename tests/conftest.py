@@ -27,7 +27,7 @@ from infra.local.components import (
 from shared.config import get_settings
 from shared.db import dispose_engine, get_engine
 from shared.events.topics import DEAD_LETTER_TOPIC, Topic
-from tests.fixtures.tokens import HS256_SECRET, JwksServer, SigningKey
+from tests.fixtures.tokens import HS256_SECRET, SUPABASE_SERVICE_KEY, JwksServer, SigningKey
 
 PROJECT = "following-test"
 os.environ["FA_PROFILE"] = "test"
@@ -132,6 +132,8 @@ def jwks() -> Iterator[JwksServer]:
     os.environ["FA_AUTH__JWKS_URL"] = server.url
     os.environ["FA_AUTH__JWT_ISSUER"] = server.issuer
     os.environ["FA_AUTH__HS256_SECRET"] = HS256_SECRET
+    os.environ["FA_AUTH__SUPABASE_URL"] = server.base
+    os.environ["FA_AUTH__SUPABASE_SERVICE_KEY"] = SUPABASE_SERVICE_KEY
     _reset_settings()
     from functions.api import deps
 
@@ -175,6 +177,42 @@ def s3(stack_root: Path) -> Iterator[ToolProcess]:
     )
     _reset_settings()
     yield server
+    server.stop()
+
+
+WEBHOOK_SECRET = "whsec_test_only_0a1b2c3d4e5f"
+STRIPE_KEY = "sk_test_only_localstripe_51Hk"
+
+
+@pytest.fixture(scope="session")
+def stripe_standin(postgres: Postgres, stack_root: Path, pubsub: PubSubEmulator, jwks: JwksServer) -> Iterator[Any]:
+    """localstripe behind the Checkout/Portal stand-in (Stripe's seam), our plans created in it."""
+    from infra.local.components import localstripe
+    from infra.local.stripe_standin import StripeStandin
+
+    server = localstripe(stack_root / "logs")
+    server.start()
+    wait_healthy(server, timeout_s=60)
+    standin = StripeStandin(0, f"http://127.0.0.1:{server.port}").start()
+    provision.ensure_stripe_plans(standin.base, STRIPE_KEY, postgres.url)
+    host = pubsub.env()["FA_PUBSUB__EMULATOR_HOST"]
+    for topic in [*Topic, DEAD_LETTER_TOPIC]:
+        provision.ensure_topic(host, PROJECT, str(topic))
+    os.environ.update(
+        {
+            "FA_STRIPE__API_BASE": standin.base,
+            "FA_STRIPE__SECRET_KEY": STRIPE_KEY,
+            "FA_STRIPE__WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "FA_STRIPE__PRICES": json.dumps(provision.local_stripe_prices(postgres.url)),
+            "FA_STRIPE__NETWORK_RETRIES": "0",
+        }
+    )
+    _reset_settings()
+    from shared.billing import stripe_api
+
+    stripe_api.client.cache_clear()
+    yield standin
+    standin.stop()
     server.stop()
 
 

@@ -9,6 +9,7 @@ from flask import Request
 from pydantic import BaseModel
 from werkzeug.wrappers import Response
 
+from functions.api.routes import billing as billing_routes
 from functions.api.routes import creators as creators_routes
 from functions.api.routes import credits as credits_routes
 from functions.api.routes import teams as teams_routes
@@ -24,6 +25,7 @@ serve_openapi(router)
 creators_routes.register(router)
 teams_routes.register(router)
 credits_routes.register(router)
+billing_routes.register(router)
 
 
 class HealthOut(BaseModel):

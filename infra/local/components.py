@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -261,12 +262,8 @@ def localstripe(logs: Path) -> ToolProcess:
     return ToolProcess(
         "stripe",
         logs,
-        ("localstripe", "--port", "{port}"),
-        health_path="/js.stripe.com/v3/",
-        env_vars=(
-            ("FA_STRIPE__API_BASE", "http://127.0.0.1:{port}"),
-            ("FA_STRIPE__SECRET_KEY", "sk_test_localstripe"),
-        ),
+        ("localstripe", "--port", "{port}", "--from-scratch"),  # never load another run's /tmp pickle
+        health_path="/js.stripe.com/v3/",  # its env comes from the Checkout stand-in in front of it
     )
 
 
@@ -279,11 +276,12 @@ class ModuleProcess:
     logs: Path
     health_path: str
     env_vars: tuple[tuple[str, str], ...] = ()
+    args: tuple[str, ...] = ()
     port: int = field(default_factory=free_port)
     process: ManagedProcess | None = None
 
     def start(self) -> None:
-        argv = [sys.executable, "-m", self.module, "--port", str(self.port)]
+        argv = [sys.executable, "-m", self.module, "--port", str(self.port), *self.args]
         env = {"PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
         self.process = ManagedProcess(self.name, argv, self.logs / f"{self.name}.log", env=env, cwd=REPO)
         self.process.start()
@@ -314,6 +312,22 @@ def apify_standin(logs: Path) -> ModuleProcess:
             ("FA_APIFY__TOKEN", TOKEN),
             ("FA_CDN__LOCAL_HOSTS", '["127.0.0.1:{port}"]'),
         ),
+    )
+
+
+def stripe_checkout_standin(logs: Path, localstripe_port: int) -> ModuleProcess:
+    """Checkout and Portal at Stripe's seam, forwarding the rest to localstripe; a webhook secret per run."""
+    return ModuleProcess(
+        "stripe-checkout",
+        "infra.local.stripe_standin",
+        logs,
+        "/_standin/requests",
+        env_vars=(
+            ("FA_STRIPE__API_BASE", "http://127.0.0.1:{port}"),
+            ("FA_STRIPE__SECRET_KEY", "sk_test_local_stack_" + secrets.token_hex(8)),
+            ("FA_STRIPE__WEBHOOK_SECRET", "whsec_local_" + secrets.token_hex(16)),
+        ),
+        args=("--localstripe", f"http://127.0.0.1:{localstripe_port}"),
     )
 
 

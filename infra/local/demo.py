@@ -18,14 +18,17 @@ from typing import Any
 
 import jwt
 
+from infra.local import stripe_standin
 from infra.local.processes import StackError
 from infra.local.stack import LOCAL_ISSUER, Stack
 
 CREATOR = os.environ.get("DEMO_CREATOR", "cocina_de_ana")
 
 
-def call(method: str, url: str, token: str) -> tuple[int, Any]:
-    request = urllib.request.Request(url, method=method, headers={"Authorization": f"Bearer {token}"})  # noqa: S310
+def call(method: str, url: str, token: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    data = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else None)
+    sent = {"Authorization": f"Bearer {token}", "Content-Type": "application/json", **(headers or {})}
+    request = urllib.request.Request(url, data=data, method=method, headers=sent)  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
             return response.status, json.loads(response.read())
@@ -113,6 +116,44 @@ def show_report(report: dict[str, Any]) -> None:
     )
 
 
+def buy_topup(stack: Stack, api: str, token: str) -> None:
+    """Checkout (our API) -> the customer pays (Stripe's side) -> Stripe calls the signed webhook -> credits."""
+    print("\nBuying a Starter top-up (500 credits) through the local Stripe:")
+    status, made = call("POST", f"{api}/v1/billing/checkout", token, {"package": "topup_starter"})
+    print(f"  POST /v1/billing/checkout -> {status}: Checkout Session {made['checkout_session']}")
+    base = stack.env["FA_STRIPE__API_BASE"]
+    _, session = call("POST", f"{base}/_standin/checkout/sessions/{made['checkout_session']}/pay", "")
+    body = stripe_standin.event("checkout.session.completed", session)
+    header = stripe_standin.signature(body, stack.env["FA_STRIPE__WEBHOOK_SECRET"])
+    hook = stack.functions["stripe_webhook"].url + "/"
+    for attempt in ("delivered", "re-delivered"):
+        status, outcome = call("POST", hook, "", body, {"Stripe-Signature": header})
+        print(f"  Stripe webhook {attempt} -> {status}: {outcome.get('outcome') or 'duplicate, skipped'}")
+    status, forged = call("POST", hook, "", body, {"Stripe-Signature": header.replace("v1=", "v1=0")})
+    print(f"  a forged signature -> {status} ({forged.get('title')})")
+    _, wallet = call("GET", f"{api}/v1/credits/wallet", token)
+    print(f"  balance now {wallet['balance']} credits")
+
+
+def grant_demo_credits(stack: Stack, api: str, token: str) -> None:
+    """No Stripe in this run: billing is not configured, so credits come through the audited admin route."""
+    _, state = call("GET", f"{api}/v1/billing/subscription", token)
+    print(f"\nBilling configured: {state['billing_configured']} (no Stripe keys): granting demo credits as an admin")
+    _, me = call("GET", f"{api}/v1/me", token)
+    admin = local_token(stack.env["FA_AUTH__HS256_SECRET"], "ops@following.example")
+    call("GET", f"{api}/v1/me", admin)
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(stack.env["FA_DATABASE__URL"])
+    with engine.begin() as connection:  # the one local-only shortcut: make the operator an administrator
+        connection.execute(text("UPDATE users SET is_admin = true WHERE email = 'ops@following.example'"))
+    engine.dispose()
+    grant = {"team_id": me["personal_team_id"], "amount": 500, "reason": "local demo credits",
+             "idempotency_key": f"demo-grant-{me['personal_team_id']}"}  # fmt: skip
+    status, row = call("POST", f"{api}/v1/admin/credits/grants", admin, grant)
+    print(f"  POST /v1/admin/credits/grants -> {status}: balance {row.get('balance_after')}")
+
+
 def run_demo(stack: Stack) -> None:
     started = time.monotonic()
     env = stack.up()
@@ -136,6 +177,11 @@ def run_demo(stack: Stack) -> None:
     _, usage = call("GET", f"{api}/v1/credits/usage", token)
     print(f"Credits: balance {wallet['balance']}; this month {json.dumps(usage['items'])}")
 
+    if stack.stripe:
+        buy_topup(stack, api, token)
+    else:
+        grant_demo_credits(stack, api, token)
+
     print("\nA private account fails clearly, and its charge is refunded:")
     status, body = call("POST", f"{api}/v1/creators/secret.garden/search", token)
     job = wait_for_job(api, body["job"]["id"], token)
@@ -144,7 +190,8 @@ def run_demo(stack: Stack) -> None:
 
 
 def main() -> int:
-    stack = Stack()
+    # NO_STRIPE=1 make demo: a run without Stripe keys (billing not configured; credits by admin grant)
+    stack = Stack(stripe=os.environ.get("NO_STRIPE", "") not in ("1", "true", "yes"))
     try:
         run_demo(stack)
     except (StackError, KeyError) as exc:

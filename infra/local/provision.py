@@ -150,3 +150,46 @@ def migrate(database_url: str, revision: str = "head") -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     engine.dispose()
+
+
+def local_stripe_prices(database_url: str) -> dict[str, str]:
+    """Our paid packages (from the migrated database) -> the price ids the local Stripe sells them as."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            codes = connection.execute(text("SELECT code FROM credit_packages WHERE price_cents > 0")).scalars()
+            return {code: f"price_local_{code}" for code in codes}
+    finally:
+        engine.dispose()
+
+
+def ensure_stripe_plans(api_base: str, secret_key: str, database_url: str) -> None:
+    """Create the subscription packages as plans in localstripe (it has plans, not prices)."""
+    import stripe
+    from sqlalchemy import create_engine, text
+
+    client = stripe.StripeClient(secret_key, base_addresses={"api": api_base}, max_network_retries=0)
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT code, name, price_cents, billing_interval FROM credit_packages"
+                    " WHERE kind = 'subscription' AND price_cents > 0"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    for code, name, cents, interval in rows:
+        try:
+            client.v1.plans.retrieve(f"price_local_{code}")
+            continue  # localstripe keeps its store between runs (a pickle in /tmp)
+        except stripe.InvalidRequestError:
+            pass
+        product = client.v1.products.create({"name": name})
+        client.v1.plans.create(
+            {"id": f"price_local_{code}", "product": product.id, "amount": cents, "currency": "usd",
+             "interval": interval}
+        )  # fmt: skip

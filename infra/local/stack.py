@@ -30,6 +30,7 @@ from infra.local.components import (
     apify_standin,
     localstripe,
     moto_s3,
+    stripe_checkout_standin,
     tasks_emulator,
     wait_healthy,
 )
@@ -47,6 +48,8 @@ FUNCTIONS: dict[str, str] = {
     "scrape": "functions/scrape/main.py",
     "cdn": "functions/cdn/main.py",
     "insights": "functions/insights/main.py",
+    "notifications": "functions/notifications/main.py",
+    "stripe_webhook": "functions/stripe_webhook/main.py",
 }
 
 
@@ -60,6 +63,7 @@ class Stack:
     components: list[Any] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
+    stripe: bool = True  # False: no local Stripe, billing reports "not configured"
 
     @property
     def logs(self) -> Path:
@@ -81,9 +85,11 @@ class Stack:
             PubSubEmulator(self.logs),
             tasks_emulator(self.logs),
             moto_s3(self.logs),
-            localstripe(self.logs),
             apify_standin(self.logs),
         ]
+        if self.stripe:
+            ledger = localstripe(self.logs)
+            services += [ledger, stripe_checkout_standin(self.logs, ledger.port)]
         inference = InferenceService(self.logs)
         total = 2 + len(services) + len(FUNCTIONS) + 2
         for service in services:  # start the slow JVM and Python servers first, in parallel
@@ -101,6 +107,11 @@ class Stack:
         inference.start()  # loads its models while the functions start
         self.components.append(inference)
         provision.migrate(postgres.url)
+        if self.stripe:  # our plans in localstripe, their price ids for the functions
+            provision.ensure_stripe_plans(
+                self.env["FA_STRIPE__API_BASE"], self.env["FA_STRIPE__SECRET_KEY"], postgres.url
+            )
+            self.env["FA_STRIPE__PRICES"] = json.dumps(provision.local_stripe_prices(postgres.url))
         step(len(services) + 2, total, "schema", "migrated to head", started)
         for i, (target, source) in enumerate(FUNCTIONS.items(), start=len(services) + 3):
             function = Function(target, REPO / source, self.logs, self.env)

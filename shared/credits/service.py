@@ -85,7 +85,30 @@ def debit(
     if balance is None:
         current = db_session.scalar(select(CreditWallet.balance).where(CreditWallet.id == wallet_id))
         raise InsufficientCredits(f"this needs {amount} credits; the wallet has {current}", required=amount)
+    _warn_when_low(db_session, wallet_id, before=balance + amount, after=balance)
     return _ledger(db_session, wallet_id, "debit", -amount, balance, idempotency_key, **details)
+
+
+def _warn_when_low(db_session: Session, wallet_id: int, *, before: int, after: int) -> None:
+    """The debit that crosses the low-credits threshold asks for one mail to the team's owners."""
+    from shared.config import get_settings
+    from shared.events import outbox
+    from shared.events.schemas import NotificationRequested
+
+    threshold = get_settings().notify.low_credits_threshold
+    if not (after < threshold <= before):
+        return
+    wallet = db_session.get(CreditWallet, wallet_id)
+    assert wallet is not None
+    outbox.add_event(
+        db_session,
+        NotificationRequested(
+            kind="credits_low",
+            team_id=wallet.team_id,
+            dedupe_key=f"wallet:{wallet_id}:crossed:{wallet.lifetime_spent}",
+            data={"balance": after},
+        ),
+    )
 
 
 def add(

@@ -71,8 +71,12 @@ class NotificationRequested(Event):
     topic = Topic.NOTIFICATION_REQUESTED
     kind: Literal["payment_failed", "subscription_ending", "credits_low", "signup_invite"]
     team_id: uuid.UUID | None = None
-    email: str | None = None
+    email: str | None = None  # else: the team's owners
     data: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+    dedupe_key: str = Field(min_length=1, max_length=200)  # one mail per cause, however often it is raised
+
+    def key(self) -> str:
+        return f"notify:{self.kind}:{self.dedupe_key}"
 
 
 EVENT_TYPES: dict[Topic, type[Event]] = {

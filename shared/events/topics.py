@@ -36,6 +36,7 @@ SUBSCRIPTIONS: tuple[PushSubscription, ...] = (
     PushSubscription(Topic.CREATOR_SCRAPE_REQUESTED, "scrape"),
     PushSubscription(Topic.CDN_IMAGE_REQUESTED, "cdn"),
     PushSubscription(Topic.CREATOR_ANALYZED, "insights"),
+    PushSubscription(Topic.NOTIFICATION_REQUESTED, "notifications"),
 )
 
 

@@ -19,6 +19,8 @@ NOT_TEAM_SCOPED = {
     ("GET", "/v1/me"),
     ("GET", "/v1/credits/pricing"),
     ("POST", "/v1/teams"),
+    ("POST", "/v1/signup/checkout"),  # public: a new customer's signup, no team yet
+    ("POST", "/v1/signup/free"),
 }
 
 
@@ -72,6 +74,9 @@ def test_team_a_cannot_reach_team_b(api, bearer) -> None:  # type: ignore[no-unt
         "MemberAdd": {"email": a_email, "role": "admin"},
         "MemberRoleChange": {"role": "owner"},
         "GrantIn": {"team_id": b_team, "amount": 10, "reason": "steal", "idempotency_key": "bola-0001"},
+        "CheckoutIn": {"package": "topup_starter"},
+        "PlanChangeIn": {"package": "premium_monthly"},
+        "CancelIn": {"at_period_end": True},
     }
     before = snapshot()
     swept = []

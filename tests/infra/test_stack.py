@@ -51,7 +51,7 @@ def test_stack_up_provisions_everything_and_down_stops_everything() -> None:
         assert "thumbnails" in {b["Name"] for b in s3.list_buckets()["Buckets"]}
         assert (root / "stack.env").read_text().count("export FA_") >= 8
         pids = [c.process.pid for c in stack.components if getattr(c, "process", None)]
-        assert len(pids) == 6 + len(FUNCTIONS)  # pubsub, tasks, s3, stripe, apify, inference + one per function
+        assert len(pids) == 7 + len(FUNCTIONS)  # pubsub, tasks, s3, apify, localstripe, checkout, inference, functions
     finally:
         stack.down()
     time.sleep(0.5)

@@ -1,0 +1,96 @@
+"""Billing (checkout, portal, subscription, plan change, cancel) and signup without passwords."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from functions.api import deps
+from shared.billing import service as billing_service
+from shared.billing import signup
+from shared.billing.schemas import (
+    CancelIn,
+    CheckoutIn,
+    CheckoutOut,
+    PlanChangeIn,
+    PortalOut,
+    SignupCheckoutIn,
+    SignupCheckoutOut,
+    SignupFreeIn,
+    SignupFreeOut,
+    SubscriptionOut,
+    SubscriptionState,
+)
+from shared.config import get_settings
+from shared.db import session_scope
+from shared.http.router import RequestContext, Router
+from shared.teams.models import Team
+
+
+def _state(db, scope, outcome: str | None = None) -> SubscriptionState:  # type: ignore[no-untyped-def]
+    row = billing_service.current(db_session=db, scope=scope)
+    return SubscriptionState(
+        team_plan=db.scalar(select(Team.plan).where(Team.id == scope.team_id)) or "free",
+        subscription=SubscriptionOut.model_validate(row) if row else None,
+        billing_configured=get_settings().stripe.configured,
+        outcome=outcome,
+    )
+
+
+def register(router: Router) -> None:
+    @router.post("/v1/billing/checkout", body=CheckoutIn, response=CheckoutOut, tags=("billing",))
+    def checkout(ctx: RequestContext, body: CheckoutIn) -> CheckoutOut:
+        """A Stripe Checkout Session for a plan or a top-up of the team (managers only)."""
+        with session_scope() as db:
+            who, scope = deps.scope(ctx, db)
+            made = billing_service.checkout(
+                db_session=db, scope=scope, email=who.email, package=body.package, ui_mode=body.ui_mode,
+                request_id=ctx.request_id,
+            )  # fmt: skip
+        return CheckoutOut.model_validate(made)
+
+    @router.post("/v1/billing/portal", response=PortalOut, tags=("billing",))
+    def portal(ctx: RequestContext) -> PortalOut:
+        """A Stripe customer-portal link for the team (cards, invoices)."""
+        with session_scope() as db:
+            _, scope = deps.scope(ctx, db)
+            return PortalOut.model_validate(billing_service.portal(db_session=db, scope=scope))
+
+    @router.get("/v1/billing/subscription", response=SubscriptionState, tags=("billing",))
+    def subscription(ctx: RequestContext) -> SubscriptionState:
+        """The team's plan and subscription as last synced from Stripe."""
+        with session_scope() as db:
+            _, scope = deps.scope(ctx, db)
+            return _state(db, scope)
+
+    @router.post("/v1/billing/subscription/plan", body=PlanChangeIn, response=SubscriptionState, tags=("billing",))
+    def change_plan(ctx: RequestContext, body: PlanChangeIn) -> SubscriptionState:
+        """Move the subscription to another plan; Stripe prorates the difference."""
+        with session_scope() as db:
+            _, scope = deps.scope(ctx, db)
+            outcome = billing_service.change_plan(
+                db_session=db, scope=scope, package=body.package, request_id=ctx.request_id
+            )
+            return _state(db, scope, outcome)
+
+    @router.post("/v1/billing/subscription/cancel", body=CancelIn, response=SubscriptionState, tags=("billing",))
+    def cancel(ctx: RequestContext, body: CancelIn) -> SubscriptionState:
+        """Cancel at the end of the period (or undo that with at_period_end=false)."""
+        with session_scope() as db:
+            _, scope = deps.scope(ctx, db)
+            outcome = billing_service.cancel(db_session=db, scope=scope, at_period_end=body.at_period_end)
+            return _state(db, scope, outcome)
+
+    @router.post("/v1/signup/checkout", body=SignupCheckoutIn, response=SignupCheckoutOut, tags=("signup",))
+    def signup_checkout(ctx: RequestContext, body: SignupCheckoutIn) -> SignupCheckoutOut:
+        """Payment first: a pending signup and its Checkout. The account is created after payment;
+        the person sets their password through Supabase's invite, never through us."""
+        with session_scope() as db:
+            made = signup.start_paid(db_session=db, email=str(body.email), package=body.plan, ui_mode=body.ui_mode)
+        return SignupCheckoutOut.model_validate(made)
+
+    @router.post("/v1/signup/free", body=SignupFreeIn, response=SignupFreeOut, status=202, tags=("signup",))
+    def signup_free(ctx: RequestContext, body: SignupFreeIn) -> SignupFreeOut:
+        """The free plan: an invite straight away (Supabase mails the link to set a password)."""
+        with session_scope() as db:
+            signup.register_free(db_session=db, email=str(body.email))
+        return SignupFreeOut(status="invited", detail=f"an invite is on its way to {body.email}")

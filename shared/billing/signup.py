@@ -1,0 +1,109 @@
+"""Signup without passwords. Paid: a pending signup whose opaque id is all Stripe sees; after payment
+the webhook invites the person through Supabase and creates user, team, wallet and subscription in
+one transaction. Free: the invite straight away. No password is accepted, stored, logged or sent.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from shared import errors
+from shared.auth import supabase_admin
+from shared.billing import catalog, stripe_api
+from shared.billing.models import PendingSignup
+from shared.config import get_settings
+from shared.events import outbox
+from shared.events.schemas import NotificationRequested
+from shared.teams import service as teams_service
+from shared.teams.models import Team, User
+
+CHECKOUT_LIFETIME = timedelta(hours=24)
+
+
+def start_paid(*, db_session: Session, email: str, package: str, ui_mode: str) -> dict[str, Any]:
+    offer = catalog.offer(db_session=db_session, code=package)
+    if offer.kind != "subscription" or offer.price_cents == 0:
+        raise errors.InvalidInput(f"{package!r} is not a paid plan; use /v1/signup/free for the free plan")
+    pending = PendingSignup(
+        email=email, plan=offer.code, billing_interval=offer.interval or "month",
+        expires_at=datetime.now(UTC) + CHECKOUT_LIFETIME,
+    )  # fmt: skip
+    db_session.add(pending)
+    db_session.flush()
+    marker = {"pending_signup_id": str(pending.id)}
+    app = get_settings().stripe.app_url
+    params: dict[str, Any] = {
+        "mode": "subscription",
+        "line_items": [{"price": offer.price_id, "quantity": 1}],
+        "customer_email": email,
+        "client_reference_id": str(pending.id),
+        "metadata": marker,
+        "subscription_data": {"metadata": marker},
+        "ui_mode": ui_mode,
+    }
+    if ui_mode == "embedded":
+        params["return_url"] = f"{app}/signup/done?session_id={{CHECKOUT_SESSION_ID}}"
+    else:
+        params["success_url"] = f"{app}/signup/done?session_id={{CHECKOUT_SESSION_ID}}"
+        params["cancel_url"] = f"{app}/signup"
+    session = stripe_api.create_checkout_session(params, "signup", pending.id)
+    pending.stripe_checkout_session_id = session["id"]
+    return {"signup_id": str(pending.id), "checkout_session": session["id"], "url": session.get("url"),
+            "client_secret": session.get("client_secret")}  # fmt: skip
+
+
+def _account(db_session: Session, user_id: uuid.UUID, email: str) -> uuid.UUID:
+    """User row and personal team (with wallet) for an invited person; returns the team id."""
+    db_session.execute(
+        insert(User).values(id=user_id, email=email, last_seen_at=None).on_conflict_do_nothing(index_elements=["id"])
+    )
+    team = db_session.scalar(select(Team.id).where(Team.created_by_user_id == user_id, Team.is_personal.is_(True)))
+    if team is None:
+        team = teams_service.create(
+            db_session=db_session, user_id=user_id, name=f"{email.split('@')[0]}'s team", personal=True
+        ).id
+    return team
+
+
+def _invite_or_find(db_session: Session, email: str) -> uuid.UUID:
+    try:
+        return supabase_admin.invite(email, redirect_to=f"{get_settings().stripe.app_url}/welcome")
+    except supabase_admin.AlreadyRegistered:
+        existing = db_session.scalar(select(User.id).where(User.email == email).order_by(User.last_seen_at.desc()))
+        if existing is None:
+            raise
+        return existing
+
+
+def complete(*, db_session: Session, pending_id: uuid.UUID) -> uuid.UUID:
+    """Provision the account of a paid signup once (any event may come first); returns its team id."""
+    pending = db_session.get(PendingSignup, pending_id, with_for_update=True)
+    if pending is None:
+        raise LookupError(f"pending signup {pending_id} not found")
+    if pending.user_id is not None:
+        return _account(db_session, pending.user_id, pending.email)
+    user_id = _invite_or_find(db_session, pending.email)
+    team = _account(db_session, user_id, pending.email)  # the user row first: the pending row points at it
+    pending.user_id, pending.status = user_id, "completed"
+    _welcome(db_session, pending.email, user_id, pending.plan)
+    return team
+
+
+def register_free(*, db_session: Session, email: str) -> uuid.UUID:
+    user_id = _invite_or_find(db_session, email)
+    team = _account(db_session, user_id, email)
+    _welcome(db_session, email, user_id, "free")
+    return team
+
+
+def _welcome(db_session: Session, email: str, user_id: uuid.UUID, plan: str) -> None:
+    outbox.add_event(
+        db_session,
+        NotificationRequested(kind="signup_invite", email=email, dedupe_key=f"user:{user_id}", data={"plan": plan}),
+    )

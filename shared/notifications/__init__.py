@@ -1,0 +1,1 @@
+"""Notifications: notification.requested -> the team's owners (or one address) -> mail."""
