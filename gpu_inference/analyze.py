@@ -24,6 +24,7 @@ from shared.jobs import service as jobs_service
 
 log = logging.getLogger("inference.analyze")
 CONSUMER = "inference"
+GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
 
 
 def verify_invoker(authorization: str | None) -> None:
@@ -37,15 +38,21 @@ def verify_invoker(authorization: str | None) -> None:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise errors.Unauthorized("send the Cloud Tasks OIDC token as 'Authorization: Bearer ...'")
+    from google.auth import exceptions as google_errors
     from google.auth.transport import requests as google_requests
     from google.oauth2 import id_token
 
     try:
-        claims = id_token.verify_oauth2_token(
-            token, google_requests.Request(), audience=oidc_audience(settings.tasks.inference_url)
+        claims = id_token.verify_token(
+            token,
+            google_requests.Request(),
+            audience=oidc_audience(settings.tasks.inference_url),
+            certs_url=settings.tasks.oidc_certs_url,
         )
-    except ValueError as exc:
+    except (ValueError, google_errors.GoogleAuthError) as exc:
         raise errors.Unauthorized(f"invalid OIDC token: {exc}") from exc
+    if claims.get("iss") not in GOOGLE_ISSUERS:
+        raise errors.Unauthorized("the OIDC token was not issued by Google")
     if claims.get("email") != account or not claims.get("email_verified"):
         raise errors.Forbidden("this token's account may not run analyses")
 

@@ -59,6 +59,8 @@ class TasksSettings(BaseModel):
     # Cloud Tasks attaches an OIDC token minted for this account; the inference service verifies it.
     invoker_service_account: str | None = None
     inference_url: str = "http://127.0.0.1:8090"
+    # Where Google publishes the keys that sign Cloud Tasks' OIDC tokens (the service checks them).
+    oidc_certs_url: str = "https://www.googleapis.com/oauth2/v1/certs"
 
 
 class StorageSettings(BaseModel):

@@ -107,3 +107,15 @@ def _welcome(db_session: Session, email: str, user_id: uuid.UUID, plan: str) -> 
         db_session,
         NotificationRequested(kind="signup_invite", email=email, dedupe_key=f"user:{user_id}", data={"plan": plan}),
     )
+
+
+def expire_stale(*, db_session: Session) -> int:
+    """Pending signups whose checkout can no longer complete (the expired event may never come)."""
+    from sqlalchemy import update
+
+    result = db_session.execute(
+        update(PendingSignup)
+        .where(PendingSignup.status == "pending", PendingSignup.expires_at < datetime.now(UTC))
+        .values(status="expired")
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -57,7 +57,12 @@ class DiscoveryRequested(Event):
 
 
 MaintenanceTask = Literal[
-    "prune_processed_messages", "reconcile_wallets", "start_due_periods", "reap_stale_jobs", "relay_outbox"
+    "prune_processed_messages",
+    "reconcile_wallets",
+    "start_due_periods",
+    "reap_stale_jobs",
+    "relay_outbox",
+    "expire_pending_signups",
 ]
 
 

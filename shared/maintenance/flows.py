@@ -64,12 +64,20 @@ def relay_outbox(*, db_session: Session) -> dict[str, Any]:
     return {**result, "pruned": pruned}
 
 
+def expire_pending_signups(*, db_session: Session) -> dict[str, Any]:
+    """Close payment-first signups whose checkout expired without Stripe telling us."""
+    from shared.billing import signup
+
+    return {"expired": signup.expire_stale(db_session=db_session)}
+
+
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "prune_processed_messages": prune_processed_messages,
     "reconcile_wallets": reconcile_wallets,
     "start_due_periods": start_due_periods,
     "reap_stale_jobs": reap_stale_jobs,
     "relay_outbox": relay_outbox,
+    "expire_pending_signups": expire_pending_signups,
 }
 
 

@@ -100,3 +100,25 @@ def test_reconcile_and_period_tasks_run_through_the_worker(client) -> None:  # t
         results = {r.task: r.result for r in session.scalars(select(MaintenanceRun))}
     assert results["reconcile_wallets"]["mismatches"][0]["balance"] == 7
     assert results["start_due_periods"] == {"periods_started": 1}
+
+
+def test_stale_pending_signups_expire_and_live_ones_stay(client) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from shared.billing.models import PendingSignup
+
+    with session_scope() as session:
+        session.add_all(
+            [
+                PendingSignup(
+                    email="late@x.example", plan="standard_monthly", expires_at=datetime.now(UTC) - timedelta(hours=1)
+                ),
+                PendingSignup(
+                    email="soon@x.example", plan="standard_monthly", expires_at=datetime.now(UTC) + timedelta(hours=1)
+                ),
+            ]
+        )
+    assert client.post("/", json=pubsub_body({"task": "expire_pending_signups"}, "e1")).status_code == 204
+    with session_scope() as session:
+        states = {p.email: p.status for p in session.scalars(select(PendingSignup))}
+    assert states == {"late@x.example": "expired", "soon@x.example": "pending"}

@@ -1,0 +1,92 @@
+"""/v1/analyze accepts only Cloud Tasks' OIDC token for the invoker account once one is configured:
+Google-shaped tokens signed by a key whose certificate a local server publishes (as Google's certs URL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import jwt
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from gpu_inference import analyze
+from shared import errors
+from shared.config import get_settings
+
+ACCOUNT = "tasks-invoker@following-prod.iam.gserviceaccount.com"
+SERVICE = "https://inference-abc123-ew.a.run.app"
+
+
+def _key_and_cert() -> tuple[Any, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test-google-certs")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256())
+    )  # fmt: skip
+    return key, cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+@pytest.fixture
+def google(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    key, cert = _key_and_cert()
+    body = json.dumps({"kid-1": cert}).encode()
+
+    class Certs(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Certs)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("FA_TASKS__INVOKER_SERVICE_ACCOUNT", ACCOUNT)
+    monkeypatch.setenv("FA_TASKS__INFERENCE_URL", SERVICE + "/v1/analyze")
+    monkeypatch.setenv("FA_TASKS__OIDC_CERTS_URL", f"http://127.0.0.1:{server.server_address[1]}/certs")
+    get_settings.cache_clear()
+
+    def token(**overrides: Any) -> str:
+        now = int(time.time())
+        claims = {"iss": "https://accounts.google.com", "aud": SERVICE, "email": ACCOUNT, "email_verified": True,
+                  "sub": "1234567890", "iat": now, "exp": now + 600, **overrides}  # fmt: skip
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "kid-1"})
+
+    yield token
+    server.shutdown()
+    get_settings.cache_clear()
+
+
+def test_only_the_invokers_google_token_is_accepted(google) -> None:  # type: ignore[no-untyped-def]
+    analyze.verify_invoker(f"Bearer {google()}")
+    other_key, _ = _key_and_cert()
+    forged = jwt.encode(jwt.decode(google(), options={"verify_signature": False}), other_key, "RS256",
+                        headers={"kid": "kid-1"})  # fmt: skip
+    refused = {
+        "no header": (None, errors.Unauthorized),
+        "not bearer": (f"Basic {google()}", errors.Unauthorized),
+        "wrong audience": (f"Bearer {google(aud='https://elsewhere.example')}", errors.Unauthorized),
+        "expired": (f"Bearer {google(iat=int(time.time()) - 7200, exp=int(time.time()) - 3600)}", errors.Unauthorized),
+        "not Google": (f"Bearer {google(iss='https://evil.example')}", errors.Unauthorized),
+        "other signer": (f"Bearer {forged}", errors.Unauthorized),
+        "other account": (f"Bearer {google(email='someone@evil.example')}", errors.Forbidden),
+        "unverified email": (f"Bearer {google(email_verified=False)}", errors.Forbidden),
+    }
+    for name, (header, error) in refused.items():
+        with pytest.raises(error):
+            analyze.verify_invoker(header)
+            pytest.fail(f"accepted: {name}")
