@@ -77,7 +77,9 @@ def create_app(*, profile: str | None = None, models_dir: str | None = None) -> 
         device = devices.pick()
 
         def load() -> Any:
-            loaded = loader.load_profile(profile or settings.model_profile, models_dir or settings.models_dir, device)
+            loaded = loader.load_profile(
+                profile or settings.model_profile, models_dir or settings.models_dir, device, settings.categories
+            )
             loader.warm(loaded, _warm_image())
             device.touch()
             return loaded

@@ -137,6 +137,8 @@ class InferenceSettings(BaseModel):
     models_dir: str = "/models"
     max_batch_tokens: int = Field(default=16_384, ge=256)
     max_queue: int = Field(default=2_048, ge=1)
+    # Content categories to score (zero-shot labels in full, prototype labels in lite); empty: the manifest's.
+    categories: tuple[str, ...] = ()
 
 
 class DiscoverySettings(BaseModel):

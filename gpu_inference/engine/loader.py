@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +55,18 @@ def _image_model(path: Path, device: Device) -> tuple[Any, Any]:
     return processor, model.to(device.torch_device).eval()
 
 
-def load_profile(profile: str, models_dir: str | Path, device: Device) -> dict[str, tasks.Task]:
-    """Every task of `profile`; raises (and so fails readiness) when a model is missing."""
+def load_profile(
+    profile: str, models_dir: str | Path, device: Device, categories: tuple[str, ...] = ()
+) -> dict[str, tasks.Task]:
+    """Every task of `profile`; raises (and so fails readiness) when a model is missing.
+
+    `categories` replaces the manifest's category list (a label without a lite prototype is described
+    as "a post about <label>")."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    specs = PROFILES[profile]
+    specs = dict(PROFILES[profile])
+    if categories:
+        specs["categories"] = replace(specs["categories"], labels=tuple(categories))
     loaded: dict[str, tasks.Task] = {}
     embedder: tasks.Embeddings | None = None
 
@@ -77,7 +85,11 @@ def load_profile(profile: str, models_dir: str | Path, device: Device) -> dict[s
         if spec.kind == "embeddings":
             loaded[name] = shared_embedder()
         elif spec.kind == "prototypes":
-            prototypes = SENTIMENT_PROTOTYPES if name == "sentiment" else CATEGORY_PROTOTYPES
+            prototypes = (
+                SENTIMENT_PROTOTYPES
+                if name == "sentiment"
+                else {label: CATEGORY_PROTOTYPES.get(label, (f"a post about {label}",)) for label in spec.labels}
+            )
             loaded[name] = tasks.Prototypes(spec, revision, shared_embedder(), prototypes)
         elif spec.kind == "fasttext_language":
             loaded[name] = tasks.FastTextLanguage(spec, revision)

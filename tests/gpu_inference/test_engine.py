@@ -144,3 +144,14 @@ def test_a_failing_batch_fails_its_requests_and_the_batcher_goes_on(full_tasks, 
     first, second = asyncio.run(go())
     assert isinstance(first, RuntimeError)
     assert isinstance(second, list) and second[0]["label"] in {"negative", "neutral", "positive"}
+
+
+def test_the_category_list_is_configurable(tiny_dir) -> None:  # type: ignore[no-untyped-def]
+    from gpu_inference.engine import device as devices
+    from gpu_inference.engine import loader
+
+    custom = ("skateboarding", "fitness")
+    for profile in ("full", "lite"):
+        loaded = loader.load_profile(profile, tiny_dir, devices.pick("cpu"), custom)
+        [result] = run_batched(loaded, "categories", ["Kickflip at the skatepark"])[0]
+        assert set(result["scores"]) == set(custom)
