@@ -15,15 +15,8 @@ import pytest
 from sqlalchemy import text
 
 from infra.local import provision
-from infra.local.components import (
-    Function,
-    Postgres,
-    PubSubEmulator,
-    ToolProcess,
-    moto_s3,
-    tasks_emulator,
-    wait_healthy,
-)
+from infra.local.components import Postgres, PubSubEmulator, ToolProcess, moto_s3, tasks_emulator, wait_healthy
+from infra.local.services import Function
 from shared.config import get_settings
 from shared.db import dispose_engine, get_engine
 from shared.events.topics import DEAD_LETTER_TOPIC, Topic

@@ -7,6 +7,7 @@ label); the batcher groups Items of many requests by token budget and calls `cor
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,22 +27,25 @@ class Item:
     features: Any
 
 
-class Task:
-    """Base: what every task says about itself."""
+class Task(ABC):
+    """Base: what every task says about itself, and the three steps each kind implements."""
 
     def __init__(self, spec: TaskSpec, revision: str) -> None:
         self.spec, self.revision = spec, revision
         self.name, self.model_id = spec.task, spec.model_id
         self.uses_device = True
 
+    @abstractmethod
     def pre(self, inputs: list[Any]) -> list[Item]:
-        raise NotImplementedError
+        """CPU: inputs -> Items (tokenised texts, decoded images), each with its token cost."""
 
+    @abstractmethod
     def core(self, items: list[Item]) -> list[Any]:
-        raise NotImplementedError
+        """Device: one batch of Items -> one raw output per Item."""
 
+    @abstractmethod
     def post(self, inputs: list[Any], items: list[Item], outputs: list[Any]) -> list[dict[str, Any]]:
-        raise NotImplementedError
+        """CPU: raw outputs -> one result per input, in input order."""
 
 
 def _text(value: Any) -> str:

@@ -21,20 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from infra.local import provision
-from infra.local.components import (
-    REPO,
-    Function,
-    InferenceService,
-    Postgres,
-    PubSubEmulator,
-    apify_standin,
-    localstripe,
-    moto_s3,
-    stripe_checkout_standin,
-    tasks_emulator,
-    wait_healthy,
-)
+from infra.local.components import REPO, Postgres, PubSubEmulator, localstripe, moto_s3, tasks_emulator, wait_healthy
 from infra.local.processes import StackError
+from infra.local.services import Function, InferenceService, apify_standin, stripe_checkout_standin
 from shared.events.topics import DEAD_LETTER_TOPIC, SUBSCRIPTIONS, Topic
 
 PROJECT = "following-local"

@@ -109,9 +109,7 @@ def async_payment_succeeded(db_session: Session, session: Any) -> str:
 def _topup_paid(db_session: Session, session: Any) -> str:
     if session.get("payment_status") != "paid":
         return "top-up not paid yet: waiting for async_payment_succeeded"
-    order = db_session.scalar(
-        select(CreditTopUpOrder).where(CreditTopUpOrder.stripe_checkout_session_id == session["id"]).with_for_update()
-    )
+    order = _order(db_session, session["id"])
     if order is None:
         return "top-up session we did not create: ignored"
     credits_service.add(
@@ -127,6 +125,12 @@ def _topup_paid(db_session: Session, session: Any) -> str:
     return f"top-up of {order.credits} credits granted"
 
 
+def _order(db_session: Session, session_id: str) -> CreditTopUpOrder | None:
+    return db_session.scalar(
+        select(CreditTopUpOrder).where(CreditTopUpOrder.stripe_checkout_session_id == session_id).with_for_update()
+    )
+
+
 def checkout_expired(db_session: Session, session: Any) -> str:
     pending_id = (session.get("metadata") or {}).get("pending_signup_id")
     if pending_id:
@@ -134,9 +138,7 @@ def checkout_expired(db_session: Session, session: Any) -> str:
         if pending is not None and pending.status == "pending":
             pending.status = "expired"
             return "pending signup expired"
-    order = db_session.scalar(
-        select(CreditTopUpOrder).where(CreditTopUpOrder.stripe_checkout_session_id == session["id"]).with_for_update()
-    )
+    order = _order(db_session, session["id"])
     if order is not None and order.status == "pending":
         order.status = "expired"
         return "top-up order expired"
