@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
-
 from shared import errors
 from shared.config import get_settings
 
@@ -21,6 +19,8 @@ class AlreadyRegistered(errors.Conflict):
 
 def invite(email: str, *, redirect_to: str | None = None) -> uuid.UUID:
     """Create (or re-invite) the user; returns their Supabase id (the `sub` of their future tokens)."""
+    import httpx  # only signups need it: the API's cold start does not pay for it
+
     auth = get_settings().auth
     if not auth.supabase_url or auth.supabase_service_key is None:
         raise errors.Unavailable("Supabase admin access is not configured")
