@@ -38,11 +38,22 @@ MAX_BODY = 20 * 1024 * 1024
 MAX_INPUTS = 256
 
 
+class ImageRef(BaseModel):
+    """One image: inline bytes, an object of our bucket, or a URL the SSRF-safe fetcher may read."""
+
+    model_config = ConfigDict(extra="forbid")
+    data_base64: str | None = None
+    key: str | None = Field(default=None, pattern=r"^img/[0-9a-f]{2}/[0-9a-f]{64}/\d+\.webp$")
+    url: str | None = Field(default=None, max_length=4096)
+
+
 class InferIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     tasks: list[str] = Field(min_length=1)
     texts: list[str] = Field(default_factory=list, max_length=MAX_INPUTS)
-    images: list[str] = Field(default_factory=list, max_length=MAX_INPUTS, description="base64 image bytes")
+    images: list[str | ImageRef] = Field(
+        default_factory=list, max_length=MAX_INPUTS, description="base64 strings, or {data_base64 | key | url}"
+    )
 
 
 class AnalyzeIn(BaseModel):
@@ -111,9 +122,9 @@ def create_app(*, profile: str | None = None, models_dir: str | None = None) -> 
         unknown = sorted(set(body.tasks) - set(TASKS))
         if unknown:
             raise errors.InvalidInput(f"unknown task(s) {unknown}; known: {list(TASKS)}")
-        images = [_decode_image(i, n) for n, i in enumerate(body.images)]
+        images = await asyncio.gather(*(asyncio.to_thread(_image_bytes, i, n) for n, i in enumerate(body.images)))
         batcher = _batcher()
-        runs = [batcher.run(t, images if t == "visual" else list(body.texts)) for t in body.tasks]
+        runs = [batcher.run(t, list(images) if t == "visual" else list(body.texts)) for t in body.tasks]
         outputs = await asyncio.gather(*runs)
         results = dict(zip(body.tasks, outputs, strict=True))
         return JSONResponse({"models": {t: state.models[t] for t in body.tasks}, "results": results})
@@ -153,6 +164,29 @@ async def _json(request: Request) -> Any:
         return json.loads(raw)
     except ValueError as exc:
         raise errors.InvalidInput(f"body is not JSON: {exc}") from exc
+
+
+def _image_bytes(ref: str | ImageRef, index: int) -> bytes:
+    """The bytes of one image reference; a reference that cannot be read is the caller's 400."""
+    from shared.config import get_settings
+    from shared.media import storage
+    from shared.media.fetcher import FetchRefused, fetch_image
+
+    if isinstance(ref, str):
+        return _decode_image(ref, index)
+    given = [v for v in (ref.data_base64, ref.key, ref.url) if v is not None]
+    if len(given) != 1:
+        raise errors.InvalidInput(f"images[{index}] needs exactly one of data_base64, key, url")
+    if ref.data_base64 is not None:
+        return _decode_image(ref.data_base64, index)
+    try:
+        if ref.key is not None:
+            return storage.get(ref.key)
+        return fetch_image(str(ref.url), get_settings().cdn).data
+    except FetchRefused as exc:
+        raise errors.InvalidInput(f"images[{index}]: {exc}") from exc
+    except Exception as exc:  # a missing object, an unreachable host
+        raise errors.InvalidInput(f"images[{index}] could not be read: {type(exc).__name__}") from exc
 
 
 def _decode_image(value: str, index: int) -> bytes:

@@ -45,13 +45,16 @@ def test_infer_texts_and_images(service: TestClient) -> None:
     body = {
         "tasks": ["sentiment", "categories", "visual"],
         "texts": ["Leg day 💪", ""],
-        "images": [base64.b64encode(png(mode="RGBA", color=(1, 2, 3, 4))).decode()],
+        "images": [
+            base64.b64encode(png(mode="RGBA", color=(1, 2, 3, 4))).decode(),
+            {"data_base64": base64.b64encode(png(size=(3, 3))).decode()},
+        ],
     }
     response = service.post("/v1/infer", json=body)
     assert response.status_code == 200, response.text
     results = response.json()["results"]
     assert len(results["sentiment"]) == len(results["categories"]) == 2
-    assert results["visual"][0]["status"] == "ok"
+    assert [r["status"] for r in results["visual"]] == ["ok", "ok"]
     metrics = service.get("/metrics").text
     assert 'inference_batches_total{task="categories"}' in metrics
     assert "inference_request_latency_seconds" in metrics
@@ -65,6 +68,10 @@ def test_infer_texts_and_images(service: TestClient) -> None:
         ({"tasks": ["sentiment"], "texts": ["x"], "balance": 1}, "schema"),
         ({"tasks": [], "texts": ["x"]}, "schema"),
         ({"tasks": ["sentiment"], "texts": ["x"] * 257}, "schema"),
+        ({"tasks": ["visual"], "images": [{"url": "http://169.254.169.254/latest/meta-data/"}]}, "images[0]"),
+        ({"tasks": ["visual"], "images": [{"url": "file:///etc/passwd"}]}, "images[0]"),
+        ({"tasks": ["visual"], "images": [{"key": "../../etc/passwd"}]}, "schema"),
+        ({"tasks": ["visual"], "images": [{}]}, "exactly one"),
     ],
 )
 def test_bad_requests_are_problems(service: TestClient, body: dict[str, Any], needle: str) -> None:
@@ -143,6 +150,14 @@ def test_analyze_a_scraped_job_redelivered_three_times(service, api, bearer, pip
     assert stored is not None and stored.stages["analysis"]["status"] == "done"
     assert stored.stages["analysis"]["done"] == posts
     assert analyzed == 1
+
+    from shared.creators.models import MediaAsset
+    from shared.media.storage import rendition_key
+
+    with session_scope() as db:
+        sha = db.scalar(select(MediaAsset.content_sha256).where(MediaAsset.content_sha256.is_not(None)))
+    by_key = service.post("/v1/infer", json={"tasks": ["visual"], "images": [{"key": rendition_key(sha, 320)}]})
+    assert by_key.status_code == 200 and by_key.json()["results"]["visual"][0]["stats"]["width"] == 320
 
     unknown = service.post("/v1/analyze", json={"job_id": str(uuid.uuid4()), "creator_id": creator_id})
     assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
