@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from shared import errors
 from shared.auth import supabase_admin
 from shared.billing import catalog, stripe_api
-from shared.billing.models import PendingSignup
+from shared.billing.models import PendingSignup, SupabaseInvite
 from shared.config import get_settings
+from shared.db import session_scope
 from shared.events import outbox
 from shared.events.schemas import NotificationRequested
 from shared.teams import service as teams_service
@@ -72,13 +73,23 @@ def _account(db_session: Session, user_id: uuid.UUID, email: str) -> uuid.UUID:
 
 
 def _invite_or_find(db_session: Session, email: str) -> uuid.UUID:
+    """The Supabase id for `email`: one we invited before, a fresh invite, or a user we already know."""
+    with session_scope() as own:  # its own transaction: see SupabaseInvite
+        invited = own.get(SupabaseInvite, email)
+        if invited is not None:
+            return invited.user_id
     try:
-        return supabase_admin.invite(email, redirect_to=f"{get_settings().stripe.app_url}/welcome")
+        user_id = supabase_admin.invite(email, redirect_to=f"{get_settings().stripe.app_url}/welcome")
     except supabase_admin.AlreadyRegistered:
         existing = db_session.scalar(select(User.id).where(User.email == email).order_by(User.last_seen_at.desc()))
         if existing is None:
             raise
         return existing
+    with session_scope() as own:
+        own.execute(
+            insert(SupabaseInvite).values(email=email, user_id=user_id).on_conflict_do_nothing(index_elements=["email"])
+        )
+    return user_id
 
 
 def complete(*, db_session: Session, pending_id: uuid.UUID) -> uuid.UUID:

@@ -226,3 +226,29 @@ def test_nothing_secret_reaches_stripe_or_the_logs(api, bearer, jwks, stripe_sta
         assert not re.search(r"eyJ[\w-]{10,}\.[\w-]{10,}", text), f"a JWT in {place}"
         for secret in forbidden + ([STRIPE_KEY] if place != "stripe auth" else []):
             assert secret not in text, f"a secret in {place}"
+
+
+def test_a_signup_whose_first_attempt_fails_after_the_invite_still_completes(
+    api, jwks, stripe_standin, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from shared.teams import service as teams_service
+
+    email = f"retry-{uuid.uuid4().hex[:8]}@brand.example"
+    made = api.post("/v1/signup/checkout", json={"email": email, "plan": "standard_monthly"}).json
+    body = event("checkout.session.completed", pay(stripe_standin, made["checkout_session"]))
+    real, calls = teams_service.create, {"n": 0}
+
+    def flaky(**kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectionError("database went away mid-signup")
+        return real(**kwargs)
+
+    monkeypatch.setattr(teams_service, "create", flaky)
+    assert deliver(body).status_code == 500  # rolled back after Supabase created the user
+    assert deliver(body).status_code == 200  # Stripe's retry: the remembered invite is used
+    assert len([i for i in jwks.invites if i["body"].get("email") == email]) == 1
+    with session_scope() as db:
+        user = db.scalar(select(User).where(User.email == email))
+        assert user is not None and user.id == uuid.UUID(jwks.users[email])
+        assert db.scalar(select(Team.plan).where(Team.created_by_user_id == user.id)) == "standard"
