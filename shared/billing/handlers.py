@@ -195,7 +195,15 @@ def invoice_payment_failed(db_session: Session, invoice: Any) -> str:
 
 
 def subscription_changed(db_session: Session, subscription: Any) -> str:
-    return sync_subscription(db_session, str(subscription["id"]))
+    state = sync_subscription(db_session, str(subscription["id"]))
+    row = db_session.scalar(select(Subscription).where(Subscription.stripe_subscription_id == subscription["id"]))
+    if row is not None and row.cancel_at_period_end and row.status in LIVE_STATUSES:
+        ends = row.current_period_end.isoformat() if row.current_period_end else None
+        notify(
+            db_session, "subscription_ending", row.team_id, f"cancel:{row.stripe_subscription_id}:{ends}", ends_at=ends
+        )
+        return f"{state}; ends at period end: owners notified"
+    return state
 
 
 def trial_will_end(db_session: Session, subscription: Any) -> str:

@@ -58,7 +58,7 @@ def subscribe(api: Any, standin: Any, headers: dict[str, str], package: str = "s
 def test_subscribe_change_plan_and_cancel_at_period_end(api, bearer, stripe_standin) -> None:  # type: ignore[no-untyped-def]
     headers = bearer()
     team = team_of(api, headers)
-    subscribe(api, stripe_standin, headers)
+    session = subscribe(api, stripe_standin, headers)
     state = api.get("/v1/billing/subscription", headers=headers).json
     assert state["team_plan"] == "standard" and state["subscription"]["status"] == "active"
     assert balance(team) == 2000
@@ -69,6 +69,12 @@ def test_subscribe_change_plan_and_cancel_at_period_end(api, bearer, stripe_stan
     canceled = api.post("/v1/billing/subscription/cancel", json={"at_period_end": True}, headers=headers)
     assert canceled.json["subscription"]["cancel_at_period_end"] is True
     assert canceled.json["team_plan"] == "premium"  # paid until the period ends
+    sub_id = stripe_get(stripe_standin, f"/v1/checkout/sessions/{session['id']}")["subscription"]
+    live = stripe_get(stripe_standin, f"/v1/subscriptions/{sub_id}")
+    assert deliver(event("customer.subscription.updated", live)).json["outcome"].endswith("owners notified")
+    assert [n["kind"] for n in notifications() if n["dedupe_key"].startswith(f"cancel:{sub_id}")] == [
+        "subscription_ending"
+    ]
 
     portal = api.post("/v1/billing/portal", headers=headers)
     assert portal.status_code == 200 and portal.json["url"].startswith(stripe_standin.base + "/portal/")
