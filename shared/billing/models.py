@@ -60,14 +60,3 @@ class PendingSignup(Base):
     created_at: Mapped[created_at]
     updated_at: Mapped[updated_at]
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-
-class SupabaseInvite(Base):
-    """The Supabase user an invite created, committed on its own the moment Supabase answers: a later
-    rollback of the signup transaction must not lose it (a second invite would only say "exists")."""
-
-    __tablename__ = "supabase_invites"
-
-    email: Mapped[str] = mapped_column(Text, primary_key=True)
-    user_id: Mapped[uuid.UUID] = mapped_column()
-    invited_at: Mapped[created_at]

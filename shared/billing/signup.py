@@ -9,20 +9,15 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shared import errors
-from shared.auth import supabase_admin
+from shared.auth import invites
 from shared.billing import catalog, stripe_api
-from shared.billing.models import PendingSignup, SupabaseInvite
+from shared.billing.models import PendingSignup
 from shared.config import get_settings
-from shared.db import session_scope
 from shared.events import outbox
 from shared.events.schemas import NotificationRequested
-from shared.teams import service as teams_service
-from shared.teams.models import Team, User
 
 CHECKOUT_LIFETIME = timedelta(hours=24)
 
@@ -59,56 +54,25 @@ def start_paid(*, db_session: Session, email: str, package: str, ui_mode: str) -
             "client_secret": session.get("client_secret")}  # fmt: skip
 
 
-def _account(db_session: Session, user_id: uuid.UUID, email: str) -> uuid.UUID:
-    """User row and personal team (with wallet) for an invited person; returns the team id."""
-    db_session.execute(
-        insert(User).values(id=user_id, email=email, last_seen_at=None).on_conflict_do_nothing(index_elements=["id"])
-    )
-    team = db_session.scalar(select(Team.id).where(Team.created_by_user_id == user_id, Team.is_personal.is_(True)))
-    if team is None:
-        team = teams_service.create(
-            db_session=db_session, user_id=user_id, name=f"{email.split('@')[0]}'s team", personal=True
-        ).id
-    return team
-
-
-def _invite_or_find(db_session: Session, email: str) -> uuid.UUID:
-    """The Supabase id for `email`: one we invited before, a fresh invite, or a user we already know."""
-    with session_scope() as own:  # its own transaction: see SupabaseInvite
-        invited = own.get(SupabaseInvite, email)
-        if invited is not None:
-            return invited.user_id
-    try:
-        user_id = supabase_admin.invite(email, redirect_to=f"{get_settings().stripe.app_url}/welcome")
-    except supabase_admin.AlreadyRegistered:
-        existing = db_session.scalar(select(User.id).where(User.email == email).order_by(User.last_seen_at.desc()))
-        if existing is None:
-            raise
-        return existing
-    with session_scope() as own:
-        own.execute(
-            insert(SupabaseInvite).values(email=email, user_id=user_id).on_conflict_do_nothing(index_elements=["email"])
-        )
-    return user_id
-
-
 def complete(*, db_session: Session, pending_id: uuid.UUID) -> uuid.UUID:
     """Provision the account of a paid signup once (any event may come first); returns its team id."""
     pending = db_session.get(PendingSignup, pending_id, with_for_update=True)
     if pending is None:
         raise LookupError(f"pending signup {pending_id} not found")
     if pending.user_id is not None:
-        return _account(db_session, pending.user_id, pending.email)
-    user_id = _invite_or_find(db_session, pending.email)
-    team = _account(db_session, user_id, pending.email)  # the user row first: the pending row points at it
+        return invites.ensure_account(db_session, pending.user_id, pending.email)
+    user_id = invites.invite_or_find(db_session, pending.email)
+    team = invites.ensure_account(
+        db_session, user_id, pending.email
+    )  # the user row first: the pending row points at it
     pending.user_id, pending.status = user_id, "completed"
     _welcome(db_session, pending.email, user_id, pending.plan)
     return team
 
 
 def register_free(*, db_session: Session, email: str) -> uuid.UUID:
-    user_id = _invite_or_find(db_session, email)
-    team = _account(db_session, user_id, email)
+    user_id = invites.invite_or_find(db_session, email)
+    team = invites.ensure_account(db_session, user_id, email)
     _welcome(db_session, email, user_id, "free")
     return team
 

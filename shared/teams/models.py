@@ -45,3 +45,14 @@ class TeamMember(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
     role: Mapped[str] = mapped_column(Text, default="member")
     joined_at: Mapped[created_at]
+
+
+class SupabaseInvite(Base):
+    """The Supabase user an invite created, committed on its own the moment Supabase answers: a later
+    rollback of the signup transaction must not lose it (a second invite would only say "exists")."""
+
+    __tablename__ = "supabase_invites"
+
+    email: Mapped[str] = mapped_column(Text, primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    invited_at: Mapped[created_at]

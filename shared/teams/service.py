@@ -84,7 +84,7 @@ def get_members(*, db_session: Session, scope: TeamScope) -> list[tuple[TeamMemb
 
 
 def add_member(*, db_session: Session, scope: TeamScope, email: str, role: str) -> tuple[TeamMember, User]:
-    """Add an existing user by email; managers only."""
+    """Add a user by email, inviting them through Supabase when they have not signed up; managers only."""
     scope.require_manager()
     user = db_session.scalar(
         select(User)
@@ -93,7 +93,12 @@ def add_member(*, db_session: Session, scope: TeamScope, email: str, role: str) 
         .limit(1)
     )
     if user is None:
-        raise NotFound("no user with that email has signed up yet")
+        from shared.auth import invites
+
+        user_id = invites.invite_or_find(db_session, email)
+        invites.ensure_account(db_session, user_id, email)
+        user = db_session.get(User, user_id)
+        assert user is not None
     if db_session.get(TeamMember, (scope.team_id, user.id)) is not None:
         raise Conflict("that user is already a member")
     member = TeamMember(team_id=scope.team_id, user_id=user.id, role=role)

@@ -185,3 +185,19 @@ def test_a_recreated_account_with_the_same_email_is_provisioned(api, bearer) -> 
     again = api.get("/v1/me", headers=bearer(second, "same@example.org"))
     assert again.status_code == 200 and again.json["user_id"] == str(second)
     assert count(User) == 2 and count(Team) == 2
+
+
+def test_inviting_someone_who_has_not_signed_up(api, bearer, jwks) -> None:  # type: ignore[no-untyped-def]
+    owner = bearer()
+    team = api.post("/v1/teams", json={"name": "Agency"}, headers=owner).json["id"]
+    email = f"guest-{uuid.uuid4().hex[:8]}@agency.example"
+    added = api.post(f"/v1/teams/{team}/members", json={"email": email, "role": "member"}, headers=owner)
+    assert added.status_code == 201, added.get_data(as_text=True)
+    [invite] = [i for i in jwks.invites if i["body"].get("email") == email]
+    assert set(invite["body"]) == {"email"}  # an email and nothing else goes to Supabase
+    # When they accept and sign in, their token's sub is the id Supabase gave the invite.
+    guest = bearer(uuid.UUID(jwks.users[email]), email)
+    memberships = {m["team"]["id"]: m["role"] for m in api.get("/v1/me", headers=guest).json["teams"]}
+    assert memberships[team] == "member" and len(memberships) == 2  # the agency and their own team
+    again = api.post(f"/v1/teams/{team}/members", json={"email": email}, headers=owner)
+    assert again.status_code == 409 and len([i for i in jwks.invites if i["body"].get("email") == email]) == 1
