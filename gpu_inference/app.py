@@ -10,6 +10,7 @@ import asyncio
 import base64
 import binascii
 import io
+import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -158,8 +159,6 @@ async def _json(request: Request) -> Any:
     raw = await request.body()
     if len(raw) > MAX_BODY:
         raise errors.InvalidInput(f"body is {len(raw)} bytes, over {MAX_BODY}")
-    import json
-
     try:
         return json.loads(raw)
     except ValueError as exc:

@@ -43,9 +43,7 @@ def _team_of(db_session: Session, stripe_sub: Any) -> uuid.UUID | None:
 def sync_subscription(db_session: Session, subscription_id: str) -> str:
     """Make our row (and the team's plan) match what Stripe holds now, whatever event brought us here."""
     current = stripe_api.retrieve_subscription(subscription_id)
-    row = db_session.scalar(
-        select(Subscription).where(Subscription.stripe_subscription_id == subscription_id).with_for_update()
-    )
+    row = _row(db_session, subscription_id, lock=True)
     if current is None:  # Stripe no longer knows it
         if row is not None:
             row.status = "canceled"
@@ -69,6 +67,11 @@ def sync_subscription(db_session: Session, subscription_id: str) -> str:
     live = row.status in LIVE_STATUSES
     _set_plan(db_session, team_id, row.plan if live else "free")
     return f"subscription {row.status} on {row.plan}" + ("" if live else ": team back on free")
+
+
+def _row(db_session: Session, subscription_id: str | None, lock: bool = False) -> Subscription | None:
+    query = select(Subscription).where(Subscription.stripe_subscription_id == subscription_id)
+    return db_session.scalar(query.with_for_update() if lock else query)
 
 
 def _set_plan(db_session: Session, team_id: uuid.UUID, plan: str) -> None:
@@ -150,7 +153,7 @@ def invoice_paid(db_session: Session, invoice: Any) -> str:
     if not subscription_id:
         return "invoice without subscription: no credits (top-ups grant on checkout)"
     state = sync_subscription(db_session, subscription_id)
-    row = db_session.scalar(select(Subscription).where(Subscription.stripe_subscription_id == subscription_id))
+    row = _row(db_session, subscription_id)
     if row is None:
         return f"invoice paid for an unknown subscription ({state})"
     offer = catalog.offer_for_price(db_session=db_session, price_id=_invoice_price(invoice))
@@ -181,7 +184,7 @@ def invoice_paid(db_session: Session, invoice: Any) -> str:
 def invoice_payment_failed(db_session: Session, invoice: Any) -> str:
     subscription_id = _invoice_subscription(invoice)
     state = sync_subscription(db_session, subscription_id) if subscription_id else "no subscription"
-    row = db_session.scalar(select(Subscription).where(Subscription.stripe_subscription_id == subscription_id))
+    row = _row(db_session, subscription_id)
     notify(
         db_session,
         "payment_failed",
@@ -196,7 +199,7 @@ def invoice_payment_failed(db_session: Session, invoice: Any) -> str:
 
 def subscription_changed(db_session: Session, subscription: Any) -> str:
     state = sync_subscription(db_session, str(subscription["id"]))
-    row = db_session.scalar(select(Subscription).where(Subscription.stripe_subscription_id == subscription["id"]))
+    row = _row(db_session, subscription["id"])
     if row is not None and row.cancel_at_period_end and row.status in LIVE_STATUSES:
         ends = row.current_period_end.isoformat() if row.current_period_end else None
         notify(
@@ -208,7 +211,7 @@ def subscription_changed(db_session: Session, subscription: Any) -> str:
 
 def trial_will_end(db_session: Session, subscription: Any) -> str:
     state = sync_subscription(db_session, str(subscription["id"]))
-    row = db_session.scalar(select(Subscription).where(Subscription.stripe_subscription_id == subscription["id"]))
+    row = _row(db_session, subscription["id"])
     notify(
         db_session,
         "subscription_ending",

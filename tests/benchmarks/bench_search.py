@@ -110,6 +110,7 @@ def main() -> int:
 
         api.call("GET", f"/v1/creators/{names[0]}")  # warm
         p50, p99, rps = latency_run(api, f"/v1/creators/{names[0]}")
+        idle = p99
         rows.append(
             (
                 f"cached GET report, {CLIENTS} clients",
@@ -127,7 +128,6 @@ def main() -> int:
                 "-",
             )
         )
-        idle_p99 = rows[0][1]
         stop = threading.Event()
         with ThreadPoolExecutor(1) as busy:
             batches = busy.submit(keep_inference_busy, env["FA_TASKS__INFERENCE_URL"], stop)
@@ -135,7 +135,6 @@ def main() -> int:
             busy_p50, busy_p99, busy_rps = latency_run(api, f"/v1/creators/{names[0]}")
             stop.set()
             ran = batches.result()
-        idle = float(idle_p99.split("p99 ")[1].split(" ms")[0])
         rows.append(
             (
                 "same, inference busy (same 2 CPUs)",
