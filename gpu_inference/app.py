@@ -68,6 +68,8 @@ class State:
         self.ready = False
         self.batcher: Batcher | None = None
         self.device = "none"
+        self.precision = "none"
+        self.batch_tokens = 0
         self.load_seconds = 0.0
         self.models: dict[str, dict[str, str]] = {}
 
@@ -86,7 +88,7 @@ def create_app(*, profile: str | None = None, models_dir: str | None = None) -> 
         configure_logging()
         settings = get_settings().inference
         started = time.perf_counter()
-        device = devices.pick()
+        device = devices.pick(precision=settings.precision)
 
         def load() -> Any:
             loaded = loader.load_profile(
@@ -97,9 +99,11 @@ def create_app(*, profile: str | None = None, models_dir: str | None = None) -> 
             return loaded
 
         loaded = await asyncio.to_thread(load)
-        state.batcher = Batcher(loaded, max_batch_tokens=settings.max_batch_tokens, max_queue=settings.max_queue)
+        budget = settings.max_batch_tokens or device.batch_tokens
+        state.batcher = Batcher(loaded, max_batch_tokens=budget, max_queue=settings.max_queue)
         await state.batcher.start()
         state.device, state.load_seconds = device.name, time.perf_counter() - started
+        state.precision, state.batch_tokens = device.precision, budget
         state.models = {n: {"model_id": t.model_id, "revision": t.revision} for n, t in loaded.items()}
         state.ready = True
         log.info("inference ready", extra={"seconds": round(state.load_seconds, 2), "device": device.name})
@@ -111,7 +115,13 @@ def create_app(*, profile: str | None = None, models_dir: str | None = None) -> 
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        body = {"ready": state.ready, "device": state.device, "load_seconds": round(state.load_seconds, 2)}
+        body = {
+            "ready": state.ready,
+            "device": state.device,
+            "precision": state.precision,
+            "batch_tokens": state.batch_tokens,
+            "load_seconds": round(state.load_seconds, 2),
+        }
         return JSONResponse({**body, "models": state.models}, status_code=200 if state.ready else 503)
 
     async def metrics_route(_: Request) -> Response:

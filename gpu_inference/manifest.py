@@ -83,7 +83,6 @@ class TaskSpec:
     revision: str
     local_dir: str = ""  # under models_dir (full) or "" for package-bundled weights
     max_length: int = 512
-    dtype: Literal["auto", "float32"] = "auto"  # auto: bf16/fp16 on CUDA, fp32 on CPU
     labels: tuple[str, ...] = field(default_factory=tuple)  # zero-shot / prototype labels
 
 

@@ -135,7 +135,10 @@ class AuthSettings(BaseModel):
 class InferenceSettings(BaseModel):
     model_profile: Literal["lite", "full"] = "lite"
     models_dir: str = "/models"
-    max_batch_tokens: int = Field(default=16_384, ge=256)
+    # Padded tokens per batch; unset: the device's own (16,384 on a GPU, 2,048 on a CPU).
+    max_batch_tokens: int | None = Field(default=None, ge=256)
+    # auto: bf16 on a GPU (fp16 where bf16 is missing) and on CPUs with native bf16; float32 forces fp32.
+    precision: Literal["auto", "float32"] = "auto"
     max_queue: int = Field(default=2_048, ge=1)
     # Content categories to score (zero-shot labels in full, prototype labels in lite); empty: the manifest's.
     categories: tuple[str, ...] = ()

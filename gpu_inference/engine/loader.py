@@ -9,6 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from gpu_inference.engine import tasks
 from gpu_inference.engine.device import Device
 from gpu_inference.manifest import CATEGORY_PROTOTYPES, MINILM_PACKAGE, PROFILES, SENTIMENT_PROTOTYPES, TaskSpec
@@ -52,7 +54,8 @@ def _image_model(path: Path, device: Device) -> tuple[Any, Any]:
 
     processor = AutoImageProcessor.from_pretrained(path, local_files_only=True)
     model = AutoModelForImageClassification.from_pretrained(path, local_files_only=True, dtype=device.dtype)
-    return processor, model.to(device.torch_device).eval()
+    # channels_last: the layout oneDNN and cuDNN convolutions want (fp32 CPU: 64 vs 84 ms per image).
+    return processor, model.to(device.torch_device, memory_format=torch.channels_last).eval()
 
 
 def load_profile(

@@ -7,6 +7,7 @@ label); the batcher groups Items of many requests by token budget and calls `cor
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -239,6 +240,13 @@ class FastTextLanguage(Task):
         return results
 
 
+def _resize_side(processor: Any) -> int:
+    """The side an image processor resizes to before cropping (ResNet: 224 / crop_pct 0.875 = 256)."""
+    size = getattr(processor, "size", None) or {}
+    side = max([v for v in size.values() if isinstance(v, int)], default=224)
+    return math.ceil(side / (getattr(processor, "crop_pct", None) or 1.0))
+
+
 class Visual(Task):
     """Image labels (ResNet, full) and Pillow statistics (every profile). Inputs are image bytes or None."""
 
@@ -246,6 +254,7 @@ class Visual(Task):
         super().__init__(spec, revision)
         self.processor, self.model, self.device = processor, model, device
         self.uses_device = model is not None
+        self.fit = _resize_side(processor) if processor is not None else images.STATS_SIDE
 
     def pre(self, inputs: list[Any]) -> list[Item]:
         items = []
@@ -253,11 +262,11 @@ class Visual(Task):
             if not data:
                 continue
             try:
-                image = images.to_rgb(data)
+                image, stored = images.to_rgb(data, self.fit)
             except images.BadImage as exc:
                 items.append(Item(index, 1, {"error": str(exc)}))
                 continue
-            features: dict[str, Any] = {"stats": images.statistics(image)}
+            features: dict[str, Any] = {"stats": images.statistics(image, stored)}
             if self.processor is not None:
                 features["pixels"] = self.processor(
                     images=image,
@@ -272,8 +281,9 @@ class Visual(Task):
         labels: dict[int, list[dict[str, Any]]] = {}
         if usable:
             pixels = torch.stack([i.features["pixels"] for i in usable])
+            pixels = self.device.move_tensor(pixels).contiguous(memory_format=torch.channels_last)
             with torch.inference_mode():
-                logits = self.model(pixel_values=self.device.move_tensor(pixels)).logits.float()
+                logits = self.model(pixel_values=pixels).logits.float()
             top = logits.softmax(-1).topk(min(5, logits.shape[-1]), dim=-1)
             id2label = self.model.config.id2label
             for item, scores, ids in zip(usable, top.values.cpu(), top.indices.cpu(), strict=True):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import torch
 from PIL import Image
 
 from gpu_inference.engine import device as devices
@@ -26,11 +27,19 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def full_tasks(tiny_dir: Path) -> dict[str, Task]:
-    return loader.load_profile("full", tiny_dir, devices.pick("cpu"))
+    """fp32, so batched and one-at-a-time results must agree to 1e-3: a padding or mask bug shows."""
+    return loader.load_profile("full", tiny_dir, devices.pick("cpu", precision="float32"))
+
+
+@pytest.fixture(scope="session")
+def bf16_tasks(tiny_dir: Path) -> dict[str, Task]:
+    """The same checkpoints in bf16, as a GPU or a bf16-capable CPU runs them."""
+    return loader.load_profile("full", tiny_dir, devices.Device(torch.device("cpu"), torch.bfloat16))
 
 
 @pytest.fixture(scope="session")
 def lite_tasks() -> dict[str, Task]:
+    """Auto precision, as the local stack runs it (bf16 on a CPU with native bf16)."""
     return loader.load_profile("lite", "/nonexistent", devices.pick("cpu"))
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import math
 
 import pytest
 import torch
+from PIL import Image
 
+from gpu_inference.engine import images as imaging
 from gpu_inference.engine.batcher import Batcher, Overloaded, _Pending, take_batch
 from gpu_inference.engine.tasks import Item, entailment_indices
 from gpu_inference.manifest import CATEGORIES
@@ -49,6 +52,30 @@ def test_output_order_survives_batching(full_tasks, task: str) -> None:  # type:
             key = "scores"
             assert alone[key].keys() == together[key].keys()
             assert all(math.isclose(alone[key][k], together[key][k], abs_tol=2e-3) for k in alone[key])
+
+
+def _max_gap(first: list[dict], second: list[dict], key: str) -> float:  # type: ignore[type-arg]
+    return max(abs(a[key][k] - b[key][k]) for a, b in zip(first, second, strict=True) for k in a[key])
+
+
+@pytest.mark.parametrize("task", ["sentiment", "language", "categories"])
+def test_bf16_gives_the_fp32_scores_to_bf16_precision(full_tasks, bf16_tasks, task: str) -> None:  # type: ignore[no-untyped-def]
+    """What a GPU or a bf16-capable CPU answers: the fp32 scores, batched and in order, within bf16's ~3 digits."""
+    fp32 = run_batched(full_tasks, task, CAPTIONS, budget=512)[0]
+    bf16 = run_batched(bf16_tasks, task, CAPTIONS, budget=512)[0]
+    assert len(bf16) == len(CAPTIONS)
+    assert _max_gap(fp32, bf16, "scores") < 0.005
+
+
+def test_bf16_embeddings_and_image_labels_match_fp32(full_tasks, bf16_tasks, images) -> None:  # type: ignore[no-untyped-def]
+    fp32 = torch.tensor([r["vector"] for r in run_batched(full_tasks, "embeddings", CAPTIONS)[0]])
+    bf16 = torch.tensor([r["vector"] for r in run_batched(bf16_tasks, "embeddings", CAPTIONS)[0]])
+    assert torch.nn.functional.cosine_similarity(fp32, bf16).min() > 0.99
+    inputs = list(images.values())
+    fp32_images, bf16_images = (run_batched(t, "visual", inputs)[0] for t in (full_tasks, bf16_tasks))
+    for a, b in zip(fp32_images, bf16_images, strict=True):
+        assert a["stats"] == b["stats"]
+        assert a["labels"][0]["score"] == pytest.approx(b["labels"][0]["score"], abs=0.02)
 
 
 def test_a_10000_character_caption_is_truncated_to_the_model_length(full_tasks) -> None:  # type: ignore[no-untyped-def]
@@ -100,6 +127,31 @@ def test_images_of_odd_sizes_and_modes(full_tasks, images) -> None:  # type: ign
     assert by_name["rgba"]["stats"]["dominant_colours"][0]["hex"] != "#000000"  # composited over white
     assert by_name["garbage"]["status"] == "error" and "decodable" in by_name["garbage"]["error"]
     assert by_name["missing"] == {"status": "no_image"}
+
+
+def _photo(size: tuple[int, int], orientation: int = 1) -> bytes:
+    """A noisy JPEG, like a phone photo; `orientation` is the EXIF tag (6: shown turned a quarter)."""
+    noise = torch.Generator().manual_seed(0)
+    small = (torch.rand((size[1] // 10, size[0] // 10, 3), generator=noise) * 255).to(torch.uint8).numpy()
+    exif = Image.Exif()
+    exif[imaging.ORIENTATION] = orientation
+    buffer = io.BytesIO()
+    Image.fromarray(small).resize(size, Image.Resampling.BICUBIC).save(buffer, "JPEG", exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+def test_a_large_jpeg_decodes_at_a_smaller_scale_and_reports_its_stored_upright_size(full_tasks) -> None:  # type: ignore[no-untyped-def]
+    photo = _photo((1080, 1350))
+    drafted, size = imaging.to_rgb(photo, 256)
+    whole, _ = imaging.to_rgb(photo)
+    assert drafted.size == (270, 338) and whole.size == size == (1080, 1350)
+    fast, slow = imaging.statistics(drafted, size), imaging.statistics(whole, size)
+    assert fast["brightness"] == pytest.approx(slow["brightness"], abs=0.01)
+    assert fast["colourfulness"] == pytest.approx(slow["colourfulness"], rel=0.1)
+    turned = _photo((1350, 1080), orientation=6)  # stored landscape, shown portrait
+    results, _ = run_batched(full_tasks, "visual", [photo, turned])
+    assert [(r["stats"]["width"], r["stats"]["height"]) for r in results] == [(1080, 1350), (1080, 1350)]
+    assert all(r["status"] == "ok" and r["labels"] for r in results)
 
 
 def test_a_full_queue_refuses_at_once(full_tasks) -> None:  # type: ignore[no-untyped-def]
