@@ -136,6 +136,17 @@ def new_way(
     return asyncio.run(go())
 
 
+def gemm_gflops(dtype: torch.dtype) -> float:
+    """This machine's matrix-product rate at BART-large's FFN shape: the ceiling for any engine."""
+    a, b = torch.randn(2048, 1024, dtype=dtype), torch.randn(1024, 4096, dtype=dtype)
+    for _ in range(3):
+        a @ b
+    started = time.perf_counter()
+    for _ in range(20):
+        a @ b
+    return 2 * 2048 * 1024 * 4096 * 20 / (time.perf_counter() - started) / 1e9
+
+
 def runs(values: list[float]) -> str:
     return f"{statistics.median(values):.2f} s  (runs: {', '.join(f'{x:.2f}' for x in values)})"
 
@@ -173,6 +184,10 @@ def main() -> int:
         ("throughput ratio", f"{old_s / new_s:.2f}x  (goal >= 5x on CPU, >= 20x on GPU)"),
         ("batched engine, fp32 (batching alone)", f"{runs(fp32)}: {old_s / fp32_s:.2f}x"),
         ("12-post job latency (engine, all 5 tasks on 12 posts)", runs(job)),
+        (
+            "matrix-product peak, fp32 / bf16",
+            f"{gemm_gflops(torch.float32):.0f} / {gemm_gflops(torch.bfloat16):.0f} GFLOPS",
+        ),
         ("cold start to ready (load + warm)", f"{cold:.2f} s  (goal <= 15 s on CPU)"),
         ("peak RSS of this process", f"{rss_mb:.0f} MB (old pipelines and both engines loaded)"),
     ]

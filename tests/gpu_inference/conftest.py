@@ -31,10 +31,10 @@ def full_tasks(tiny_dir: Path) -> dict[str, Task]:
     return loader.load_profile("full", tiny_dir, devices.pick("cpu", precision="float32"))
 
 
-@pytest.fixture(scope="session")
-def bf16_tasks(tiny_dir: Path) -> dict[str, Task]:
-    """The same checkpoints in bf16, as a GPU or a bf16-capable CPU runs them."""
-    return loader.load_profile("full", tiny_dir, devices.Device(torch.device("cpu"), torch.bfloat16))
+@pytest.fixture(scope="session", params=[torch.bfloat16, torch.float16], ids=["bf16", "fp16"])
+def half_tasks(tiny_dir: Path, request: pytest.FixtureRequest) -> dict[str, Task]:
+    """The same checkpoints in bf16 (a GPU, a bf16-capable CPU) and fp16 (a GPU without bf16)."""
+    return loader.load_profile("full", tiny_dir, devices.Device(torch.device("cpu"), request.param))
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import pytest
 import torch
 from PIL import Image
 
+from gpu_inference.engine import device as devices
 from gpu_inference.engine import images as imaging
 from gpu_inference.engine.batcher import Batcher, Overloaded, _Pending, take_batch
 from gpu_inference.engine.tasks import Item, entailment_indices
@@ -59,21 +60,21 @@ def _max_gap(first: list[dict], second: list[dict], key: str) -> float:  # type:
 
 
 @pytest.mark.parametrize("task", ["sentiment", "language", "categories"])
-def test_bf16_gives_the_fp32_scores_to_bf16_precision(full_tasks, bf16_tasks, task: str) -> None:  # type: ignore[no-untyped-def]
-    """What a GPU or a bf16-capable CPU answers: the fp32 scores, batched and in order, within bf16's ~3 digits."""
+def test_half_precision_gives_the_fp32_scores(full_tasks, half_tasks, task: str) -> None:  # type: ignore[no-untyped-def]
+    """What a GPU or a bf16-capable CPU answers: the fp32 scores, batched and in order, within half precision."""
     fp32 = run_batched(full_tasks, task, CAPTIONS, budget=512)[0]
-    bf16 = run_batched(bf16_tasks, task, CAPTIONS, budget=512)[0]
-    assert len(bf16) == len(CAPTIONS)
-    assert _max_gap(fp32, bf16, "scores") < 0.005
+    half = run_batched(half_tasks, task, CAPTIONS, budget=512)[0]
+    assert len(half) == len(CAPTIONS)
+    assert _max_gap(fp32, half, "scores") < 0.005
 
 
-def test_bf16_embeddings_and_image_labels_match_fp32(full_tasks, bf16_tasks, images) -> None:  # type: ignore[no-untyped-def]
+def test_half_precision_embeddings_and_image_labels_match_fp32(full_tasks, half_tasks, images) -> None:  # type: ignore[no-untyped-def]
     fp32 = torch.tensor([r["vector"] for r in run_batched(full_tasks, "embeddings", CAPTIONS)[0]])
-    bf16 = torch.tensor([r["vector"] for r in run_batched(bf16_tasks, "embeddings", CAPTIONS)[0]])
-    assert torch.nn.functional.cosine_similarity(fp32, bf16).min() > 0.99
+    half = torch.tensor([r["vector"] for r in run_batched(half_tasks, "embeddings", CAPTIONS)[0]])
+    assert torch.nn.functional.cosine_similarity(fp32, half).min() > 0.99
     inputs = list(images.values())
-    fp32_images, bf16_images = (run_batched(t, "visual", inputs)[0] for t in (full_tasks, bf16_tasks))
-    for a, b in zip(fp32_images, bf16_images, strict=True):
+    fp32_images, half_images = (run_batched(t, "visual", inputs)[0] for t in (full_tasks, half_tasks))
+    for a, b in zip(fp32_images, half_images, strict=True):
         assert a["stats"] == b["stats"]
         assert a["labels"][0]["score"] == pytest.approx(b["labels"][0]["score"], abs=0.02)
 
@@ -207,3 +208,12 @@ def test_the_category_list_is_configurable(tiny_dir) -> None:  # type: ignore[no
         loaded = loader.load_profile(profile, tiny_dir, devices.pick("cpu"), custom)
         [result] = run_batched(loaded, "categories", ["Kickflip at the skatepark"])[0]
         assert set(result["scores"]) == set(custom)
+
+
+@pytest.mark.parametrize(("native", "precision", "expected"), [
+    (True, "auto", torch.bfloat16), (False, "auto", torch.float32), (True, "float32", torch.float32),
+])  # fmt: skip
+def test_a_cpu_runs_bf16_only_where_it_multiplies_bf16_natively(monkeypatch, native, precision, expected) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(devices, "cpu_has_native_bf16", lambda: native)
+    device = devices.pick("cpu", precision)
+    assert (device.dtype, device.batch_tokens) == (expected, devices.CPU_BATCH_TOKENS)

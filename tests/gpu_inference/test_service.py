@@ -38,6 +38,7 @@ def test_ready_only_after_models_load_and_lists_them(service: TestClient) -> Non
         "model_id": "facebook/bart-large-mnli",
         "revision": "tiny-categories",
     }
+    assert ready.json()["precision"] in {"float32", "bfloat16"} and ready.json()["batch_tokens"] >= 256
     assert service.get("/healthz").json() == {"status": "ok"}
 
 
