@@ -17,7 +17,8 @@ from shared.teams.models import SupabaseInvite, Team, User
 
 
 def invite_or_find(db_session: Session, email: str) -> uuid.UUID:
-    """The Supabase id for `email`: one we invited before, a fresh invite, or a user we already know."""
+    """The Supabase id for `email`: one we invited before, a fresh invite, a user we already know, or
+    the account Supabase already holds for it."""
     with session_scope() as own:  # its own transaction: see SupabaseInvite
         invited = own.get(SupabaseInvite, email)
         if invited is not None:
@@ -28,9 +29,11 @@ def invite_or_find(db_session: Session, email: str) -> uuid.UUID:
         existing = db_session.scalar(
             select(User.id).where(func.lower(User.email) == email.lower()).order_by(User.last_seen_at.desc())
         )
-        if existing is None:
+        # Registered in Supabase some other way (the dashboard, another app) and never signed in here.
+        found = existing or supabase_admin.find(email)
+        if found is None:
             raise
-        return existing
+        return found
     with session_scope() as own:
         own.execute(
             insert(SupabaseInvite).values(email=email, user_id=user_id).on_conflict_do_nothing(index_elements=["email"])

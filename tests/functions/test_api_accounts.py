@@ -201,3 +201,16 @@ def test_inviting_someone_who_has_not_signed_up(api, bearer, jwks) -> None:  # t
     assert memberships[team] == "member" and len(memberships) == 2  # the agency and their own team
     again = api.post(f"/v1/teams/{team}/members", json={"email": email}, headers=owner)
     assert again.status_code == 409 and len([i for i in jwks.invites if i["body"].get("email") == email]) == 1
+
+
+def test_adding_someone_supabase_already_holds_uses_their_account(api, bearer, jwks) -> None:  # type: ignore[no-untyped-def]
+    """An account made in Supabase some other way, never signed in here: no 409, their membership waits."""
+    owner = bearer()
+    team = api.post("/v1/teams", json={"name": "Agency"}, headers=owner).json["id"]
+    email = f"known-{uuid.uuid4().hex[:8]}@agency.example"
+    jwks.users[email] = existing = str(uuid.uuid4())
+    added = api.post(f"/v1/teams/{team}/members", json={"email": email, "role": "member"}, headers=owner)
+    assert added.status_code == 201, added.get_data(as_text=True)
+    guest = bearer(uuid.UUID(existing), email)
+    memberships = {m["team"]["id"]: m["role"] for m in api.get("/v1/me", headers=guest).json["teams"]}
+    assert memberships[team] == "member"

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shared.billing.models import PendingSignup, Subscription
 from shared.config import get_settings
@@ -257,4 +257,19 @@ def test_a_signup_whose_first_attempt_fails_after_the_invite_still_completes(
     with session_scope() as db:
         user = db.scalar(select(User).where(User.email == email))
         assert user is not None and user.id == uuid.UUID(jwks.users[email])
+        assert db.scalar(select(Team.plan).where(Team.created_by_user_id == user.id)) == "standard"
+
+
+def test_a_signup_for_an_email_supabase_already_holds_uses_that_account(api, jwks, stripe_standin) -> None:  # type: ignore[no-untyped-def]
+    """Registered in Supabase some other way and never seen here: the paid signup completes on that account."""
+    email = f"Known-{uuid.uuid4().hex[:8]}@Brand.example"
+    jwks.users[email.lower()] = existing = str(uuid.uuid4())
+    made = api.post("/v1/signup/checkout", json={"email": email, "plan": "standard_monthly"}).json
+    paid = event("checkout.session.completed", pay(stripe_standin, made["checkout_session"]))
+    assert deliver(paid).status_code == 200
+    [lookup] = [x for x in jwks.lookups if x["query"]["filter"][0].lower() == email.lower()]
+    assert lookup["headers"]["apikey"] == SUPABASE_SERVICE_KEY
+    with session_scope() as db:
+        user = db.scalar(select(User).where(func.lower(User.email) == email.lower()))
+        assert user is not None and user.id == uuid.UUID(existing)
         assert db.scalar(select(Team.plan).where(Team.created_by_user_id == user.id)) == "standard"
