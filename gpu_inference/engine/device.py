@@ -8,7 +8,8 @@ from typing import Any
 import torch
 
 # Padded tokens per batch. A GPU wants large batches; on a CPU a batch past ~2k tokens spills the
-# caches and gets slower per token (measured: BART-large 18.7 s at 1k, 26.0 s at 16k for the same pairs).
+# caches and gets slower per token (measured in fp32: BART-large 18.7 s at 1k, 26.0 s at 16k tokens per
+# batch for the same 128 pairs; bf16 was fastest between 512 and 2k).
 GPU_BATCH_TOKENS = 16_384
 CPU_BATCH_TOKENS = 2_048
 
@@ -41,7 +42,7 @@ class Device:
 
 def cpu_has_native_bf16() -> bool:
     """AVX512-BF16 or AMX: bf16 matrix products run ~2.7x faster than fp32 (measured on this project's
-    2-core EPYC). Without them oneDNN emulates bf16, slower than fp32, so we stay in fp32."""
+    2-core EPYC). Without them bf16 is emulated by conversions and gains nothing, so we stay in fp32."""
     try:
         return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
     except AttributeError:  # a torch without the probes

@@ -3,12 +3,13 @@
 The checkpoints have the production configs (roberta-base, xlm-roberta-base, bart-large-mnli,
 resnet-50: same FLOPs as the real models, meaningless labels); the tokenizer is a byte-level BPE
 (8,000 tokens) trained on the sample captions, so token counts are close to the real vocabularies'.
-Old way: one transformers `pipeline()` call per post per model, fp32, as the seed did.
-New way: the service's loader + token-budget batcher, all tasks of a job at once.
+Old way: one transformers `pipeline()` call per post per model, fp32 on the CPU, as the seed did (even
+with a GPU present). New way: the service's loader + token-budget batcher, all tasks of a job at once,
+at the device's precision and batch size; the same engine in fp32 is timed too (batching alone).
 
 Writes docs/benchmarks.md. Environment: POSTS (default 120), CATEGORY_POSTS (zero-shot is 16 pairs
-per post through BART-large; default 8 on CPU), REPEATS (default 3; medians are quoted).
-Run: `make bench-inference`.
+per post through BART-large; default 8, for the CPU's sake: on a GPU run CATEGORY_POSTS=120),
+REPEATS (default 3; medians are quoted). Run: `make bench-inference`.
 """
 
 from __future__ import annotations
