@@ -22,7 +22,11 @@ def provision(*, db_session: Session, claims: Claims) -> Caller:
     Two concurrent first calls race on the users primary key: the loser's INSERT waits for the winner's
     commit, then inserts nothing and reads what the winner made. So: one user, one team, one wallet.
     """
-    user = db_session.get(User, claims.sub)
+    personal_team = (
+        select(Team.id).where(Team.created_by_user_id == User.id, Team.is_personal.is_(True)).scalar_subquery()
+    )
+    found = db_session.execute(select(User, personal_team).where(User.id == claims.sub)).first()
+    user, personal = found if found is not None else (None, None)
     if user is None:
         created = db_session.execute(
             insert(User)
@@ -34,15 +38,14 @@ def provision(*, db_session: Session, claims: Claims) -> Caller:
             name = f"{claims.email.split('@')[0]}'s team" if claims.email else "Personal team"
             teams_service.create(db_session=db_session, user_id=claims.sub, name=name, personal=True)
         user = db_session.get(User, claims.sub)
+        personal = db_session.scalar(
+            select(Team.id).where(Team.created_by_user_id == claims.sub, Team.is_personal.is_(True))
+        )
     else:
         stale = datetime.now(UTC) - timedelta(hours=1)
         if user.last_seen_at is None or user.last_seen_at < stale:
             db_session.execute(update(User).where(User.id == claims.sub).values(last_seen_at=datetime.now(UTC)))
-    assert user is not None
-    personal = db_session.scalar(
-        select(Team.id).where(Team.created_by_user_id == claims.sub, Team.is_personal.is_(True))
-    )
-    assert personal is not None
+    assert user is not None and personal is not None
     return Caller(
         user_id=user.id,
         email=user.email,

@@ -147,25 +147,38 @@ def full(*, db_session: Session, creator: Creator, job: JobOut | None = None) ->
     posts = db_session.scalars(
         select(Post).where(Post.creator_id == creator.id).order_by(Post.posted_at.desc().nulls_last())
     ).all()
-    post_ids = [p.id for p in posts]
+    # One query for the avatar and every post image; plain rows, no ORM identity bookkeeping.
     media: dict[int, list[ImageOut]] = {}
-    for asset in db_session.scalars(
-        select(MediaAsset).where(MediaAsset.post_id.in_(post_ids)).order_by(MediaAsset.position)
+    avatar: Avatar | None = None
+    assets = select(MediaAsset.post_id, MediaAsset.kind, MediaAsset.position, MediaAsset.status, MediaAsset.cdn_urls)
+    for post_id, kind, position, status, cdn_urls in db_session.execute(
+        assets.where(MediaAsset.creator_id == creator.id).order_by(MediaAsset.position)
     ):
-        media.setdefault(asset.post_id or 0, []).append(
-            ImageOut(position=asset.position, status=asset.status, cdn_urls=asset.cdn_urls or {})
-        )
+        if kind == "avatar":
+            avatar = Avatar(status=status, cdn_urls=cdn_urls or {})
+        elif post_id is not None:
+            media.setdefault(post_id, []).append(ImageOut(position=position, status=status, cdn_urls=cdn_urls or {}))
     analysis: dict[int, dict[str, Any]] = {}
     models: set[str] = set()
     # Embeddings (384 floats a post) serve search and similarity, not the report: never read here.
-    rows = select(PostAnalysis).where(PostAnalysis.post_id.in_(post_ids), PostAnalysis.task != "embeddings")
-    for row in db_session.scalars(rows):
-        analysis.setdefault(row.post_id, {})[row.task] = {
-            "model_id": row.model_id,
-            "model_revision": row.model_revision,
-            "result": row.result,
+    rows = (
+        select(
+            PostAnalysis.post_id,
+            PostAnalysis.task,
+            PostAnalysis.model_id,
+            PostAnalysis.model_revision,
+            PostAnalysis.result,
+        )
+        .join(Post, Post.id == PostAnalysis.post_id)
+        .where(Post.creator_id == creator.id, PostAnalysis.task != "embeddings")
+    )
+    for post_id, task, model_id, model_revision, result in db_session.execute(rows):
+        analysis.setdefault(post_id, {})[task] = {
+            "model_id": model_id,
+            "model_revision": model_revision,
+            "result": result,
         }
-        models.add(f"{row.model_id}@{row.model_revision}")
+        models.add(f"{model_id}@{model_revision}")
     insights = db_session.scalar(
         select(CreatorInsights).where(CreatorInsights.creator_id == creator.id).order_by(CreatorInsights.version.desc())
     )
@@ -175,7 +188,7 @@ def full(*, db_session: Session, creator: Creator, job: JobOut | None = None) ->
         followers_count=creator.followers_count,
         is_verified=creator.is_verified,
         is_private=creator.is_private,
-        avatar=_avatar(db_session, creator),
+        avatar=avatar,
         biography=creator.biography,
         external_url=creator.external_url,
         follows_count=creator.follows_count,
