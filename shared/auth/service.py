@@ -22,11 +22,7 @@ def provision(*, db_session: Session, claims: Claims) -> Caller:
     Two concurrent first calls race on the users primary key: the loser's INSERT waits for the winner's
     commit, then inserts nothing and reads what the winner made. So: one user, one team, one wallet.
     """
-    personal_team = (
-        select(Team.id).where(Team.created_by_user_id == User.id, Team.is_personal.is_(True)).scalar_subquery()
-    )
-    found = db_session.execute(select(User, personal_team).where(User.id == claims.sub)).first()
-    user, personal = found if found is not None else (None, None)
+    user, personal = _user_and_personal_team(db_session, claims.sub)
     if user is None:
         created = db_session.execute(
             insert(User)
@@ -37,10 +33,7 @@ def provision(*, db_session: Session, claims: Claims) -> Caller:
         if created is not None:
             name = f"{claims.email.split('@')[0]}'s team" if claims.email else "Personal team"
             teams_service.create(db_session=db_session, user_id=claims.sub, name=name, personal=True)
-        user = db_session.get(User, claims.sub)
-        personal = db_session.scalar(
-            select(Team.id).where(Team.created_by_user_id == claims.sub, Team.is_personal.is_(True))
-        )
+        user, personal = _user_and_personal_team(db_session, claims.sub)
     else:
         stale = datetime.now(UTC) - timedelta(hours=1)
         if user.last_seen_at is None or user.last_seen_at < stale:
@@ -53,6 +46,13 @@ def provision(*, db_session: Session, claims: Claims) -> Caller:
         is_anonymous=claims.is_anonymous,
         personal_team_id=personal,
     )
+
+
+def _user_and_personal_team(db_session: Session, user_id: uuid.UUID) -> tuple[User | None, uuid.UUID | None]:
+    """One query on every request: the user row and their personal team's id."""
+    personal = select(Team.id).where(Team.created_by_user_id == User.id, Team.is_personal.is_(True))
+    found = db_session.execute(select(User, personal.scalar_subquery()).where(User.id == user_id)).first()
+    return (found[0], found[1]) if found is not None else (None, None)
 
 
 def team_scope(*, db_session: Session, caller: Caller, team_id: uuid.UUID | None) -> TeamScope:
