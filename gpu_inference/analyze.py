@@ -67,12 +67,9 @@ async def run(batcher: Batcher, *, job_id: str, creator_id: int) -> dict[str, An
         return {"duplicate": True}
     posts = await asyncio.to_thread(_start, job, creator_id)
     images = await asyncio.gather(*(asyncio.to_thread(flows.image_bytes, p) for p in posts))
-    texts = [p.caption for p in posts]
-    outputs = await asyncio.gather(
-        *(batcher.run(t, list(images) if t == "visual" else texts) for t in TASKS), return_exceptions=True
-    )
+    outputs = await batcher.infer(TASKS, [p.caption for p in posts], list(images), return_exceptions=True)
     runs = []
-    for name, output in zip(TASKS, outputs, strict=True):
+    for name, output in outputs.items():
         task = batcher.tasks[name]
         if isinstance(output, BaseException):
             log.error("task failed for a job", extra={"job_id": str(job), "task": name, "error": repr(output)})

@@ -7,8 +7,6 @@ Lifespan: load every model of the active profile, warm each, touch the device; o
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import io
 import json
 import logging
@@ -134,10 +132,7 @@ def create_app(*, profile: str | None = None, models_dir: str | None = None) -> 
         if unknown:
             raise errors.InvalidInput(f"unknown task(s) {unknown}; known: {list(TASKS)}")
         images = await asyncio.gather(*(asyncio.to_thread(_image_bytes, i, n) for n, i in enumerate(body.images)))
-        batcher = _batcher()
-        runs = [batcher.run(t, list(images) if t == "visual" else list(body.texts)) for t in body.tasks]
-        outputs = await asyncio.gather(*runs)
-        results = dict(zip(body.tasks, outputs, strict=True))
+        results = await _batcher().infer(body.tasks, body.texts, list(images))
         return JSONResponse({"models": {t: state.models[t] for t in body.tasks}, "results": results})
 
     async def analyze_route(request: Request) -> Response:
@@ -176,33 +171,15 @@ async def _json(request: Request) -> Any:
 
 
 def _image_bytes(ref: str | ImageRef, index: int) -> bytes:
-    """The bytes of one image reference; a reference that cannot be read is the caller's 400."""
-    from shared.config import get_settings
-    from shared.media import storage
-    from shared.media.fetcher import FetchRefused, fetch_image
+    """The bytes of one image reference; one that cannot be read is the caller's 400, naming its index."""
+    from shared.media import reader  # boto3 and the fetcher load on the first image request, not at start
 
-    if isinstance(ref, str):
-        return _decode_image(ref, index)
-    given = [v for v in (ref.data_base64, ref.key, ref.url) if v is not None]
-    if len(given) != 1:
-        raise errors.InvalidInput(f"images[{index}] needs exactly one of data_base64, key, url")
-    if ref.data_base64 is not None:
-        return _decode_image(ref.data_base64, index)
     try:
-        if ref.key is not None:
-            return storage.get(ref.key)
-        return fetch_image(str(ref.url), get_settings().cdn).data
-    except FetchRefused as exc:
-        raise errors.InvalidInput(f"images[{index}]: {exc}") from exc
-    except Exception as exc:  # a missing object, an unreachable host
-        raise errors.InvalidInput(f"images[{index}] could not be read: {type(exc).__name__}") from exc
-
-
-def _decode_image(value: str, index: int) -> bytes:
-    try:
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise errors.InvalidInput(f"images[{index}] is not base64") from exc
+        if isinstance(ref, str):
+            return reader.read(data_base64=ref)
+        return reader.read(data_base64=ref.data_base64, key=ref.key, url=ref.url)
+    except reader.ImageUnreadable as exc:
+        raise reader.ImageUnreadable(f"images[{index}]: {exc.detail}") from exc
 
 
 def _problems(handler: Any) -> Any:

@@ -8,9 +8,10 @@ strict, never lax: only ``local`` and ``test`` may run with missing or placehold
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import StrEnum
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import (
@@ -20,6 +21,8 @@ from pydantic_settings import (
 )
 
 from shared.secrets import SecretManagerSource
+
+T = TypeVar("T")
 
 
 class Profile(StrEnum):
@@ -253,7 +256,30 @@ class Settings(BaseSettings):
         return self
 
 
-@lru_cache(maxsize=1)
+_PER_INSTANCE: list[tuple[Any, Callable[[Any], None] | None]] = []
+
+
+def per_instance(close: Callable[[Any], None] | None = None) -> Callable[[Callable[[], T]], Callable[[], T]]:
+    """Cache a zero-argument factory for the life of the instance (settings, engine, SDK clients), and
+    register it so that `reset_caches` forgets it; `close` releases what it made (an engine's pool)."""
+
+    def wrap(factory: Callable[[], T]) -> Callable[[], T]:
+        cached = lru_cache(maxsize=1)(factory)
+        _PER_INSTANCE.append((cached, close))
+        return cached
+
+    return wrap
+
+
+def reset_caches() -> None:
+    """Forget every per-instance object, so the next use reads the environment again (tests, settings changes)."""
+    for cached, close in reversed(_PER_INSTANCE):
+        if close is not None and cached.cache_info().currsize:
+            close(cached())
+        cached.cache_clear()
+
+
+@per_instance()
 def get_settings() -> Settings:
     """The settings of this instance, read once (env, .env, then Secret Manager in prod)."""
     return Settings()

@@ -1,30 +1,18 @@
-"""The one engine and session factory (SQLAlchemy 2 + pg8000) and the declarative base."""
+"""The one engine and session factory (SQLAlchemy 2 + pg8000); the tables map onto shared.orm.Base."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from shared.config import get_settings
-
-# Stable constraint names, so that Alembic migrations can drop what they create.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+import shared.schema  # noqa: F401  (every mapper known before the first flush, or foreign keys fail)
+from shared.config import get_settings, per_instance
+from shared.events import outbox
 
 
 def database_url() -> str:
@@ -35,7 +23,7 @@ def database_url() -> str:
     return secret.get_secret_value()
 
 
-@lru_cache(maxsize=1)
+@per_instance(close=lambda engine: engine.dispose())
 def get_engine() -> Engine:
     """The instance's engine, created once. Pool sizes are explained in shared.config.DatabaseSettings."""
     db = get_settings().database
@@ -59,19 +47,14 @@ def get_engine() -> Engine:
     return engine
 
 
-@lru_cache(maxsize=1)
+@per_instance()
 def _session_factory() -> sessionmaker[Session]:
-    # Every mapper must be known before the first flush, or foreign keys to unimported tables fail.
-    import shared.schema  # noqa: F401
-
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """One transaction: commit when the block ends, roll back when it raises; then send its outbox."""
-    from shared.events import outbox  # the outbox itself opens sessions
-
     session = _session_factory()()
     try:
         with session.begin():
@@ -82,11 +65,3 @@ def session_scope() -> Iterator[Session]:
     finally:
         session.close()
     outbox.committed(session)  # messages and tasks of this transaction go out only now
-
-
-def dispose_engine() -> None:
-    """Close pooled connections and forget the engine (tests, and settings changes)."""
-    if get_engine.cache_info().currsize:
-        get_engine().dispose()
-    get_engine.cache_clear()
-    _session_factory.cache_clear()

@@ -4,10 +4,10 @@ from shared.analysis import models as analysis_models
 from shared.billing import models as billing_models
 from shared.creators import models as creators_models
 from shared.credits import models as credits_models
-from shared.db import Base
 from shared.events import models as events_models
 from shared.jobs import models as jobs_models
 from shared.maintenance import models as maintenance_models
+from shared.orm import Base
 from shared.teams import models as teams_models
 
 metadata = Base.metadata

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -12,25 +13,37 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from functions_framework import create_app
 from sqlalchemy import text
 
 from infra.local import provision
 from infra.local.components import Postgres, PubSubEmulator, ToolProcess, moto_s3, tasks_emulator, wait_healthy
 from infra.local.services import Function
-from shared.config import get_settings
-from shared.db import dispose_engine, get_engine
+from shared.config import reset_caches
+from shared.db import get_engine
 from shared.events.topics import DEAD_LETTER_TOPIC, Topic
-from tests.fixtures.tokens import HS256_SECRET, SUPABASE_SERVICE_KEY, JwksServer, SigningKey
+from tests.fixtures.tokens import HS256_SECRET, SUPABASE_SERVICE_KEY, JwksServer, SigningKey, claims, sign
 
 PROJECT = "following-test"
-os.environ["FA_PROFILE"] = "test"
-os.environ["FA_PUBSUB__PROJECT_ID"] = PROJECT
-os.environ["FA_TASKS__PROJECT_ID"] = PROJECT
 
 
-def _reset_settings() -> None:
-    get_settings.cache_clear()
-    dispose_engine()
+@pytest.fixture(scope="session", autouse=True)
+def test_environment() -> Iterator[pytest.MonkeyPatch]:
+    """The test profile for the whole run; the session fixtures below add their endpoints to it.
+
+    Set here rather than at import time, and undone at the end, so importing this file changes nothing."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("FA_PROFILE", "test")
+        env.setenv("FA_PUBSUB__PROJECT_ID", PROJECT)
+        env.setenv("FA_TASKS__PROJECT_ID", PROJECT)
+        reset_caches()
+        yield env
+    reset_caches()
+
+
+def export(env: pytest.MonkeyPatch, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        env.setenv(name, value)
 
 
 @pytest.fixture(scope="session")
@@ -42,15 +55,15 @@ def stack_root() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def postgres(stack_root: Path) -> Iterator[Postgres]:
+def postgres(stack_root: Path, test_environment: pytest.MonkeyPatch) -> Iterator[Postgres]:
     pg = Postgres(stack_root)
     pg.start()
     wait_healthy(pg)
     provision.migrate(pg.url)
-    os.environ.update(pg.env())
-    _reset_settings()
+    export(test_environment, pg.env())
+    reset_caches()
     yield pg
-    dispose_engine()
+    reset_caches()
     pg.stop()
 
 
@@ -71,24 +84,24 @@ def db(postgres: Postgres) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def pubsub(stack_root: Path) -> Iterator[PubSubEmulator]:
+def pubsub(stack_root: Path, test_environment: pytest.MonkeyPatch) -> Iterator[PubSubEmulator]:
     emulator = PubSubEmulator(stack_root / "logs")
     emulator.start()
     wait_healthy(emulator, timeout_s=90)
-    os.environ.update(emulator.env())
-    os.environ["PUBSUB_EMULATOR_HOST"] = emulator.env()["FA_PUBSUB__EMULATOR_HOST"]
-    _reset_settings()
+    export(test_environment, emulator.env())
+    test_environment.setenv("PUBSUB_EMULATOR_HOST", emulator.env()["FA_PUBSUB__EMULATOR_HOST"])
+    reset_caches()
     yield emulator
     emulator.stop()
 
 
 @pytest.fixture(scope="session")
-def cloud_tasks(stack_root: Path) -> Iterator[ToolProcess]:
+def cloud_tasks(stack_root: Path, test_environment: pytest.MonkeyPatch) -> Iterator[ToolProcess]:
     emulator = tasks_emulator(stack_root / "logs")
     emulator.start()
     wait_healthy(emulator, timeout_s=90)
-    os.environ.update(emulator.env())
-    _reset_settings()
+    export(test_environment, emulator.env())
+    reset_caches()
     yield emulator
     emulator.stop()
 
@@ -118,57 +131,55 @@ def serve_function(postgres: Postgres, pubsub: PubSubEmulator, stack_root: Path)
 
 
 @pytest.fixture(scope="session")
-def jwks() -> Iterator[JwksServer]:
+def jwks(test_environment: pytest.MonkeyPatch) -> Iterator[JwksServer]:
     """A JWKS endpoint with one ES256 key, and the auth settings that trust it (plus an HS256 secret)."""
     server = JwksServer()
     server.publish(SigningKey("key-1"))
-    os.environ["FA_AUTH__JWKS_URL"] = server.url
-    os.environ["FA_AUTH__JWT_ISSUER"] = server.issuer
-    os.environ["FA_AUTH__HS256_SECRET"] = HS256_SECRET
-    os.environ["FA_AUTH__SUPABASE_URL"] = server.base
-    os.environ["FA_AUTH__SUPABASE_SERVICE_KEY"] = SUPABASE_SERVICE_KEY
-    _reset_settings()
-    from functions.api import deps
-
-    deps.verifier.cache_clear()
+    test_environment.setenv("FA_AUTH__JWKS_URL", server.url)
+    test_environment.setenv("FA_AUTH__JWT_ISSUER", server.issuer)
+    test_environment.setenv("FA_AUTH__HS256_SECRET", HS256_SECRET)
+    test_environment.setenv("FA_AUTH__SUPABASE_URL", server.base)
+    test_environment.setenv("FA_AUTH__SUPABASE_SERVICE_KEY", SUPABASE_SERVICE_KEY)
+    reset_caches()
     yield server
     server.close()
 
 
 @pytest.fixture(scope="session")
-def apify_standin() -> Iterator[Any]:
+def apify_standin(test_environment: pytest.MonkeyPatch) -> Iterator[Any]:
     """The Apify stand-in, in this process (tests queue faults on it directly)."""
     from infra.local.apify.server import TOKEN, StandIn
 
     standin = StandIn().start()
     host_port = standin.base.removeprefix("http://")
-    os.environ.update(
+    export(
+        test_environment,
         {
             "FA_APIFY__API_URL": standin.base,
             "FA_APIFY__TOKEN": TOKEN,
             "FA_APIFY__RETRY_DELAY_S": "0.05",
             "FA_CDN__LOCAL_HOSTS": json.dumps([host_port]),
-        }
+        },
     )
-    _reset_settings()
+    reset_caches()
     yield standin
     standin.stop()
 
 
 @pytest.fixture(scope="session")
-def s3(stack_root: Path) -> Iterator[ToolProcess]:
+def s3(stack_root: Path, test_environment: pytest.MonkeyPatch) -> Iterator[ToolProcess]:
     server = moto_s3(stack_root / "logs")
     server.start()
     wait_healthy(server, timeout_s=90)
     env = server.env()
-    os.environ.update(env)
+    export(test_environment, env)
     provision.ensure_bucket(
         env["FA_STORAGE__ENDPOINT_URL"],
         "thumbnails",
         env["FA_STORAGE__ACCESS_KEY_ID"],
         env["FA_STORAGE__SECRET_ACCESS_KEY"],
     )
-    _reset_settings()
+    reset_caches()
     yield server
     server.stop()
 
@@ -178,7 +189,9 @@ STRIPE_KEY = "sk_test_only_localstripe_51Hk"
 
 
 @pytest.fixture(scope="session")
-def stripe_standin(postgres: Postgres, stack_root: Path, pubsub: PubSubEmulator, jwks: JwksServer) -> Iterator[Any]:
+def stripe_standin(
+    postgres: Postgres, stack_root: Path, pubsub: PubSubEmulator, jwks: JwksServer, test_environment: pytest.MonkeyPatch
+) -> Iterator[Any]:
     """localstripe behind the Checkout/Portal stand-in (Stripe's seam), our plans created in it."""
     from infra.local.components import localstripe
     from infra.local.stripe_standin import StripeStandin
@@ -191,19 +204,17 @@ def stripe_standin(postgres: Postgres, stack_root: Path, pubsub: PubSubEmulator,
     host = pubsub.env()["FA_PUBSUB__EMULATOR_HOST"]
     for topic in [*Topic, DEAD_LETTER_TOPIC]:
         provision.ensure_topic(host, PROJECT, str(topic))
-    os.environ.update(
+    export(
+        test_environment,
         {
             "FA_STRIPE__API_BASE": standin.base,
             "FA_STRIPE__SECRET_KEY": STRIPE_KEY,
             "FA_STRIPE__WEBHOOK_SECRET": WEBHOOK_SECRET,
             "FA_STRIPE__PRICES": json.dumps(provision.local_stripe_prices(postgres.url)),
             "FA_STRIPE__NETWORK_RETRIES": "0",
-        }
+        },
     )
-    _reset_settings()
-    from shared.billing import stripe_api
-
-    stripe_api.client.cache_clear()
+    reset_caches()
     yield standin
     standin.stop()
     server.stop()
@@ -217,15 +228,41 @@ def pipeline(
     s3: ToolProcess,
     apify_standin: Any,
     jwks: JwksServer,
-) -> dict[str, str]:
+    test_environment: pytest.MonkeyPatch,
+) -> Iterator[dict[str, str]]:
     """Everything the search pipeline touches; topics and the inference queue exist."""
     host = pubsub.env()["FA_PUBSUB__EMULATOR_HOST"]
     for topic in [*Topic, DEAD_LETTER_TOPIC]:
         provision.ensure_topic(host, PROJECT, str(topic))
     provision.ensure_queue(cloud_tasks.env()["FA_TASKS__EMULATOR_HOST"], PROJECT, "europe-west4", "inference")
-    os.environ["FA_TASKS__INFERENCE_URL"] = "http://127.0.0.1:9"  # no inference service yet: tasks wait
-    _reset_settings()
-    from shared.media import storage
+    # No inference service in these tests: tasks go to a port this run holds closed, so they wait and retry
+    # (a test that serves inference points its own setting at it).
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        test_environment.setenv("FA_TASKS__INFERENCE_URL", f"http://127.0.0.1:{closed.getsockname()[1]}")
+        reset_caches()
+        yield {"pubsub": host}
 
-    storage.s3_client.cache_clear()
-    return {"pubsub": host}
+
+@pytest.fixture
+def api(db: None, jwks: JwksServer) -> Any:
+    return create_app("api", "functions/api/main.py").test_client()
+
+
+@pytest.fixture
+def bearer(jwks: JwksServer) -> Callable[..., dict[str, str]]:
+    """Authorization headers for a user (a new one unless `sub` is given), optionally for a team."""
+
+    def headers(
+        sub: uuid.UUID | None = None, email: str | None = None, team: Any = None, **extra: Any
+    ) -> dict[str, str]:
+        token = sign(
+            jwks.keys[0],
+            claims(jwks.issuer, sub=sub or uuid.uuid4(), email=email or f"{uuid.uuid4().hex[:8]}@example.org", **extra),
+        )
+        out = {"Authorization": f"Bearer {token}"}
+        if team is not None:
+            out["X-Team-Id"] = str(team)
+        return out
+
+    return headers

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from functools import lru_cache
 
 from sqlalchemy.orm import Session
 
 from shared.auth import service as auth_service
 from shared.auth.schemas import Caller
 from shared.auth.tokens import TokenVerifier
-from shared.config import get_settings
+from shared.config import get_settings, per_instance
 from shared.errors import InvalidInput, Unauthorized
 from shared.http.router import RequestContext
-from shared.teams.service import TeamScope
+from shared.teams.scope import TeamScope
 
 
-@lru_cache(maxsize=1)
+@per_instance()
 def verifier() -> TokenVerifier:
     return TokenVerifier(get_settings().auth)
 

@@ -13,7 +13,7 @@ from shared.media import flows as media_flows
 endpoint = push_endpoint(
     "cdn",
     CdnImageRequested,
-    lambda db_session, event, _message, result: media_flows.apply(db_session=db_session, event=event, result=result),
+    lambda db_session, delivery, result: media_flows.apply(db_session=db_session, event=delivery.event, result=result),
     prefetch=media_flows.fetch_and_upload,
 )
 

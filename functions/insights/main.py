@@ -13,7 +13,7 @@ from shared.insights import flows as insights_flows
 endpoint = push_endpoint(
     "insights",
     CreatorAnalyzed,
-    lambda db_session, event, _message: insights_flows.apply(db_session=db_session, event=event),
+    lambda db_session, delivery: insights_flows.apply(db_session=db_session, event=delivery.event),
 )
 
 

@@ -9,15 +9,13 @@ from flask import Request
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from shared.events.consumer import message_key
-from shared.events.envelope import PushMessage
 from shared.events.schemas import MaintenanceRequested
-from shared.http.push import push_endpoint
+from shared.http.push import Delivery, push_endpoint
 from shared.maintenance import flows as maintenance_flows
 
 
-def handle(db_session: Session, event: MaintenanceRequested, message: PushMessage) -> dict[str, Any]:
-    return maintenance_flows.run(db_session=db_session, event=event, message_key=message_key(message, event))
+def handle(db_session: Session, delivery: Delivery[MaintenanceRequested]) -> dict[str, Any]:
+    return maintenance_flows.run(db_session=db_session, event=delivery.event, message_key=delivery.key)
 
 
 endpoint = push_endpoint("maintenance", MaintenanceRequested, handle)

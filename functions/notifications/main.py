@@ -13,7 +13,7 @@ from shared.notifications import flows as notification_flows
 endpoint = push_endpoint(
     "notifications",
     NotificationRequested,
-    lambda db_session, event, _message: notification_flows.send(db_session=db_session, event=event),
+    lambda db_session, delivery: notification_flows.send(db_session=db_session, event=delivery.event),
 )
 
 

@@ -13,7 +13,9 @@ from shared.http.push import push_endpoint
 endpoint = push_endpoint(
     "scrape",
     CreatorScrapeRequested,
-    lambda db_session, event, _message, result: creators_flows.apply(db_session=db_session, event=event, result=result),
+    lambda db_session, delivery, result: creators_flows.apply(
+        db_session=db_session, event=delivery.event, result=result
+    ),
     prefetch=creators_flows.fetch,
 )
 

@@ -26,8 +26,7 @@ class WebhookOut(BaseModel):
 @router.post("/", response=WebhookOut, tags=("billing",))
 def receive(ctx: RequestContext) -> WebhookOut:
     """Verify `Stripe-Signature` over the raw body, then apply the event at most once."""
-    event = webhook.verify(ctx.request.get_data(cache=True), ctx.header("Stripe-Signature"))
-    return WebhookOut.model_validate(webhook.process(event))
+    return WebhookOut.model_validate(webhook.receive(ctx.request.get_data(cache=True), ctx.header("Stripe-Signature")))
 
 
 @functions_framework.http

@@ -13,6 +13,7 @@ import asyncio
 import bisect
 import itertools
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,6 +99,18 @@ class Batcher:
         await asyncio.gather(*self._loops, return_exceptions=True)
         self._device.shutdown(wait=True)
         self._cpu.shutdown(wait=True)
+
+    async def infer(
+        self, tasks: Sequence[str], texts: list[str], images: list[bytes | None], *, return_exceptions: bool = False
+    ) -> dict[str, Any]:
+        """The engine's entry: every named task over the same posts (texts for text tasks, images for
+        `visual`), all queued at once so their batches share the device; results by task. With
+        `return_exceptions`, a failed task's entry is its exception and the other tasks still answer."""
+        outputs = await asyncio.gather(
+            *(self.run(name, images if name == "visual" else texts) for name in tasks),
+            return_exceptions=return_exceptions,
+        )
+        return dict(zip(tasks, outputs, strict=True))
 
     async def run(self, task_name: str, inputs: list[Any]) -> list[dict[str, Any]]:
         """Results for `inputs`, in their order, however the Items were spread over batches."""

@@ -30,7 +30,7 @@ PROJECT = "following-local"
 LOCAL_ISSUER = "http://127.0.0.1/local-auth/v1"
 LOCATION = "europe-west4"
 DEAD_LETTER_HOLD = "dead-letter-hold"
-# function target -> source file. Later issues add theirs.
+# function target -> source file: every function the local stack serves.
 FUNCTIONS: dict[str, str] = {
     "api": "functions/api/main.py",
     "maintenance": "functions/maintenance/main.py",

@@ -17,14 +17,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shared.analysis.models import PostAnalysis
-from shared.config import get_settings
 from shared.creators.models import MediaAsset, Post
 from shared.events import outbox
 from shared.events.schemas import CreatorAnalyzed
 from shared.jobs import service as jobs_service
 from shared.jobs.models import TERMINAL_STATUSES
-from shared.media import storage
-from shared.media.fetcher import FetchRefused, fetch_image
+from shared.media import reader, storage
 
 log = logging.getLogger("analysis")
 ANALYSIS_WIDTH = "320"  # the rendition the vision model reads (it resizes to 224 anyway)
@@ -68,14 +66,13 @@ def posts_of(*, db_session: Session, creator_id: int) -> list[PostInput]:
 
 def image_bytes(post: PostInput) -> bytes | None:
     """The post's image for the vision task; None when there is none or it cannot be had (recorded as such)."""
+    if not (post.image_key or post.image_url):
+        return None
     try:
-        if post.image_key:
-            return storage.get(post.image_key)
-        if post.image_url:
-            return fetch_image(post.image_url, get_settings().cdn).data
-    except (FetchRefused, OSError, Exception) as exc:
-        log.warning("image unavailable for analysis", extra={"post_id": post.post_id, "error": str(exc)})
-    return None
+        return reader.read(key=post.image_key) if post.image_key else reader.read(url=post.image_url)
+    except reader.ImageUnreadable as exc:
+        log.warning("image unavailable for analysis", extra={"post_id": post.post_id, "error": exc.detail})
+        return None
 
 
 def record(

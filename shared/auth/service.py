@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from shared.auth.schemas import Caller, Claims
 from shared.errors import Forbidden
-from shared.teams import service as teams_service
+from shared.teams import flows as teams_flows
 from shared.teams.models import Team, User
-from shared.teams.service import TeamScope
+from shared.teams.scope import TeamScope, scope_for
 
 
 def provision(*, db_session: Session, claims: Claims) -> Caller:
@@ -32,7 +32,7 @@ def provision(*, db_session: Session, claims: Claims) -> Caller:
         ).scalar()
         if created is not None:
             name = f"{claims.email.split('@')[0]}'s team" if claims.email else "Personal team"
-            teams_service.create(db_session=db_session, user_id=claims.sub, name=name, personal=True)
+            teams_flows.create(db_session=db_session, user_id=claims.sub, name=name, personal=True)
         user, personal = _user_and_personal_team(db_session, claims.sub)
     else:
         stale = datetime.now(UTC) - timedelta(hours=1)
@@ -57,9 +57,7 @@ def _user_and_personal_team(db_session: Session, user_id: uuid.UUID) -> tuple[Us
 
 def team_scope(*, db_session: Session, caller: Caller, team_id: uuid.UUID | None) -> TeamScope:
     """The team a request acts for: the one it names (must be a member), else the personal team."""
-    return teams_service.scope_for(
-        db_session=db_session, user_id=caller.user_id, team_id=team_id or caller.personal_team_id
-    )
+    return scope_for(db_session=db_session, user_id=caller.user_id, team_id=team_id or caller.personal_team_id)
 
 
 def require_admin(caller: Caller) -> None:

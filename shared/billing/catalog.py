@@ -49,3 +49,15 @@ def offer(*, db_session: Session, code: str) -> Offer:
 
 def offer_for_price(*, db_session: Session, price_id: str | None) -> Offer | None:
     return next((o for o in offers(db_session=db_session) if price_id and o.price_id == price_id), None)
+
+
+def offer_for_plan(*, db_session: Session, plan: str, interval: str | None) -> Offer | None:
+    """The subscription we sell for a plan and billing interval (when an invoice names no price we know)."""
+    return next(
+        (
+            o
+            for o in offers(db_session=db_session)
+            if o.kind == "subscription" and o.plan == plan and o.interval == interval
+        ),
+        None,
+    )

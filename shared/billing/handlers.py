@@ -16,75 +16,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.billing import catalog, signup, stripe_api
+from shared.billing import service as billing_service
+from shared.billing import signup, stripe_api
 from shared.billing.models import PendingSignup, Subscription
+from shared.billing.service import LIVE_STATUSES
 from shared.credits import service as credits_service
-from shared.credits.models import CreditTopUpOrder, CreditWallet
+from shared.credits.models import CreditTopUpOrder
 from shared.events import outbox
 from shared.events.schemas import NotificationRequested
-from shared.teams.models import Team
-
-LIVE_STATUSES = ("active", "trialing", "past_due")
 
 
-def _ts(value: Any) -> datetime | None:
-    return datetime.fromtimestamp(int(value), UTC) if value else None
+def _sync(db_session: Session, subscription_id: str) -> str:
+    return billing_service.sync_subscription(db_session=db_session, subscription_id=subscription_id)
 
 
-def _team_of(db_session: Session, stripe_sub: Any) -> uuid.UUID | None:
-    metadata = stripe_sub.get("metadata") or {}
-    if metadata.get("team_id"):
-        return uuid.UUID(metadata["team_id"])
-    if metadata.get("pending_signup_id"):  # a payment-first signup: its account may not exist yet
-        return signup.complete(db_session=db_session, pending_id=uuid.UUID(metadata["pending_signup_id"]))
-    return None
-
-
-def sync_subscription(db_session: Session, subscription_id: str) -> str:
-    """Make our row (and the team's plan) match what Stripe holds now, whatever event brought us here."""
-    current = stripe_api.retrieve_subscription(subscription_id)
-    row = _row(db_session, subscription_id, lock=True)
-    if current is None:  # Stripe no longer knows it
-        if row is not None:
-            row.status = "canceled"
-            _set_plan(db_session, row.team_id, "free")
-        return "subscription gone from Stripe: canceled"
-    team_id = row.team_id if row else _team_of(db_session, current)
-    if team_id is None:
-        return "subscription without a team of ours: ignored"
-    offer = catalog.offer_for_price(db_session=db_session, price_id=stripe_api.price_of_subscription(current))
-    if row is None:
-        row = Subscription(team_id=team_id, stripe_subscription_id=subscription_id)
-        db_session.add(row)
-    row.stripe_customer_id = str(current.get("customer") or "") or None
-    row.status = str(current["status"])
-    row.plan = offer.plan if offer else (row.plan or "free")
-    row.billing_interval = offer.interval if offer else row.billing_interval
-    row.current_period_start = _ts(current.get("current_period_start"))
-    row.current_period_end = _ts(current.get("current_period_end"))
-    row.cancel_at_period_end = bool(current.get("cancel_at_period_end"))
-    row.stripe_state_at = datetime.now(UTC)
-    live = row.status in LIVE_STATUSES
-    _set_plan(db_session, team_id, row.plan if live else "free")
-    return f"subscription {row.status} on {row.plan}" + ("" if live else ": team back on free")
-
-
-def _row(db_session: Session, subscription_id: str | None, lock: bool = False) -> Subscription | None:
-    query = select(Subscription).where(Subscription.stripe_subscription_id == subscription_id)
-    return db_session.scalar(query.with_for_update() if lock else query)
-
-
-def _set_plan(db_session: Session, team_id: uuid.UUID, plan: str) -> None:
-    team = db_session.get(Team, team_id, with_for_update=True)
-    if team is not None:
-        team.plan = plan
-
-
-def _wallet(db_session: Session, team_id: uuid.UUID) -> CreditWallet:
-    wallet = db_session.scalar(select(CreditWallet).where(CreditWallet.team_id == team_id))
-    if wallet is None:
-        raise LookupError(f"team {team_id} has no wallet")
-    return wallet
+def _row(db_session: Session, subscription_id: str | None) -> Subscription | None:
+    return billing_service.get_by_stripe_id(db_session=db_session, subscription_id=subscription_id)
 
 
 def notify(db_session: Session, kind: str, team_id: uuid.UUID | None, dedupe: str, **data: Any) -> None:
@@ -101,7 +48,7 @@ def checkout_completed(db_session: Session, session: Any) -> str:
     if metadata.get("pending_signup_id"):
         signup.complete(db_session=db_session, pending_id=uuid.UUID(metadata["pending_signup_id"]))
     if session.get("subscription"):
-        return sync_subscription(db_session, str(session["subscription"]))
+        return _sync(db_session, str(session["subscription"]))
     return "checkout without subscription: nothing to do"
 
 
@@ -149,26 +96,17 @@ def checkout_expired(db_session: Session, session: Any) -> str:
 
 
 def invoice_paid(db_session: Session, invoice: Any) -> str:
-    subscription_id = _invoice_subscription(invoice)
+    subscription_id = stripe_api.invoice_subscription(invoice)
     if not subscription_id:
         return "invoice without subscription: no credits (top-ups grant on checkout)"
-    state = sync_subscription(db_session, subscription_id)
+    state = _sync(db_session, subscription_id)
     row = _row(db_session, subscription_id)
     if row is None:
         return f"invoice paid for an unknown subscription ({state})"
-    offer = catalog.offer_for_price(db_session=db_session, price_id=_invoice_price(invoice))
-    if offer is None:  # the invoice names no price we sell: the subscription's plan and interval decide
-        offer = next(
-            (
-                o
-                for o in catalog.offers(db_session=db_session)
-                if o.kind == "subscription" and o.plan == row.plan and o.interval == row.billing_interval
-            ),
-            None,
-        )
+    offer = billing_service.offer_of(db_session=db_session, row=row, price_id=stripe_api.invoice_price(invoice))
     if offer is None or offer.credits <= 0:
         return f"invoice paid; no credits for plan {row.plan}"
-    wallet = _wallet(db_session, row.team_id)
+    wallet = credits_service.get_wallet_by_team_id(db_session=db_session, team_id=row.team_id)
     credits_service.start_new_period(db_session=db_session, wallet_id=wallet.id)
     credits_service.add(
         db_session=db_session,
@@ -182,8 +120,8 @@ def invoice_paid(db_session: Session, invoice: Any) -> str:
 
 
 def invoice_payment_failed(db_session: Session, invoice: Any) -> str:
-    subscription_id = _invoice_subscription(invoice)
-    state = sync_subscription(db_session, subscription_id) if subscription_id else "no subscription"
+    subscription_id = stripe_api.invoice_subscription(invoice)
+    state = _sync(db_session, subscription_id) if subscription_id else "no subscription"
     row = _row(db_session, subscription_id)
     notify(
         db_session,
@@ -198,7 +136,7 @@ def invoice_payment_failed(db_session: Session, invoice: Any) -> str:
 
 
 def subscription_changed(db_session: Session, subscription: Any) -> str:
-    state = sync_subscription(db_session, str(subscription["id"]))
+    state = _sync(db_session, str(subscription["id"]))
     row = _row(db_session, subscription["id"])
     if row is not None and row.cancel_at_period_end and row.status in LIVE_STATUSES:
         ends = row.current_period_end.isoformat() if row.current_period_end else None
@@ -210,7 +148,7 @@ def subscription_changed(db_session: Session, subscription: Any) -> str:
 
 
 def trial_will_end(db_session: Session, subscription: Any) -> str:
-    state = sync_subscription(db_session, str(subscription["id"]))
+    state = _sync(db_session, str(subscription["id"]))
     row = _row(db_session, subscription["id"])
     notify(
         db_session,
@@ -220,24 +158,6 @@ def trial_will_end(db_session: Session, subscription: Any) -> str:
         ends_at=subscription.get("trial_end"),
     )
     return f"trial ending: owners notified ({state})"
-
-
-def _invoice_subscription(invoice: Any) -> str | None:
-    """The subscription an invoice bills (the field moved under `parent` in newer API versions)."""
-    direct = invoice.get("subscription")
-    if direct:
-        return str(direct)
-    details = ((invoice.get("parent") or {}).get("subscription_details") or {}).get("subscription")
-    return str(details) if details else None
-
-
-def _invoice_price(invoice: Any) -> str | None:
-    lines = ((invoice.get("lines") or {}).get("data")) or []
-    for line in lines:
-        price = line.get("price") or line.get("plan") or {}
-        if price.get("id"):
-            return str(price["id"])
-    return None
 
 
 HANDLERS: dict[str, Callable[[Session, Any], str]] = {

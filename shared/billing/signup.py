@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from shared import errors
@@ -18,6 +19,7 @@ from shared.billing.models import PendingSignup
 from shared.config import get_settings
 from shared.events import outbox
 from shared.events.schemas import NotificationRequested
+from shared.teams import flows as teams_flows
 
 CHECKOUT_LIFETIME = timedelta(hours=24)
 
@@ -58,13 +60,12 @@ def complete(*, db_session: Session, pending_id: uuid.UUID) -> uuid.UUID:
     """Provision the account of a paid signup once (any event may come first); returns its team id."""
     pending = db_session.get(PendingSignup, pending_id, with_for_update=True)
     if pending is None:
-        raise LookupError(f"pending signup {pending_id} not found")
+        raise errors.NotFound(f"pending signup {pending_id} not found")
     if pending.user_id is not None:
-        return invites.ensure_account(db_session, pending.user_id, pending.email)
+        return teams_flows.ensure_account(db_session=db_session, user_id=pending.user_id, email=pending.email)
     user_id = invites.invite_or_find(db_session, pending.email)
-    team = invites.ensure_account(
-        db_session, user_id, pending.email
-    )  # the user row first: the pending row points at it
+    # The user row first: the pending row points at it.
+    team = teams_flows.ensure_account(db_session=db_session, user_id=user_id, email=pending.email)
     pending.user_id, pending.status = user_id, "completed"
     _welcome(db_session, pending.email, user_id, pending.plan)
     return team
@@ -72,7 +73,7 @@ def complete(*, db_session: Session, pending_id: uuid.UUID) -> uuid.UUID:
 
 def register_free(*, db_session: Session, email: str) -> uuid.UUID:
     user_id = invites.invite_or_find(db_session, email)
-    team = invites.ensure_account(db_session, user_id, email)
+    team = teams_flows.ensure_account(db_session=db_session, user_id=user_id, email=email)
     _welcome(db_session, email, user_id, "free")
     return team
 
@@ -86,8 +87,6 @@ def _welcome(db_session: Session, email: str, user_id: uuid.UUID, plan: str) -> 
 
 def expire_stale(*, db_session: Session) -> int:
     """Pending signups whose checkout can no longer complete (the expired event may never come)."""
-    from sqlalchemy import update
-
     result = db_session.execute(
         update(PendingSignup)
         .where(PendingSignup.status == "pending", PendingSignup.expires_at < datetime.now(UTC))

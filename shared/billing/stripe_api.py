@@ -1,16 +1,18 @@
-"""The one Stripe module: the official SDK's StripeClient (v1 namespace), network retries, and an
-idempotency key derived from our own ids on every create call. Nothing else in the code base talks
-to Stripe, and nothing here ever sends a password or a token: only opaque ids, emails and prices.
+"""The one Stripe module: the official SDK's StripeClient (v1 namespace), network retries, an
+idempotency key derived from our own ids on every create call, webhook signature verification, and
+reading Stripe's payloads (whose shapes move between API versions). Nothing else in the code base
+imports the SDK, and nothing here ever sends a password or a token: only opaque ids, emails and prices.
 """
 
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+import json
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from shared import errors
-from shared.config import get_settings
+from shared.config import get_settings, per_instance
 
 if TYPE_CHECKING:
     import stripe
@@ -21,7 +23,12 @@ class BillingNotConfigured(errors.Unavailable):
     code = "billing_not_configured"
 
 
-@lru_cache(maxsize=1)
+class BadSignature(errors.Unauthorized):
+    title = "Invalid Stripe signature"
+    code = "invalid_signature"
+
+
+@per_instance()
 def client() -> stripe.StripeClient:
     import stripe
 
@@ -93,6 +100,59 @@ def cancel_at_period_end(*, subscription_id: str, cancel: bool) -> dict[str, Any
     options = create_options("cancel", subscription_id, cancel)
     params = {"cancel_at_period_end": cancel}
     return _plain(client().v1.subscriptions.update(subscription_id, params, options))  # type: ignore[arg-type]
+
+
+def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:
+    """The event, if and only if `signature` signs exactly these bytes within the tolerance."""
+    import stripe
+
+    settings = get_settings().stripe
+    if settings.webhook_secret is None:
+        raise BillingNotConfigured("no webhook secret configured")
+    if not signature:
+        raise BadSignature("missing Stripe-Signature header")
+    try:
+        body = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadSignature("body is not UTF-8") from exc
+    try:
+        # Accepts several v1 entries (Stripe signs with old and new secret while one is rolled).
+        stripe.WebhookSignature.verify_header(
+            body, signature, settings.webhook_secret.get_secret_value(), tolerance=settings.webhook_tolerance_s
+        )
+    except stripe.SignatureVerificationError as exc:
+        raise BadSignature(f"signature check failed: {exc.user_message or 'no valid v1 signature'}") from exc
+    try:
+        event = json.loads(body)
+    except ValueError as exc:
+        raise errors.InvalidInput("signed body is not JSON") from exc
+    if not isinstance(event, dict) or not {"id", "type", "data"} <= event.keys():
+        raise errors.InvalidInput("signed body is not a Stripe event")
+    return event
+
+
+def timestamp(value: Any) -> datetime | None:
+    """A Stripe unix timestamp as an aware datetime (None for a missing one)."""
+    return datetime.fromtimestamp(int(value), UTC) if value else None
+
+
+def invoice_subscription(invoice: Any) -> str | None:
+    """The subscription an invoice bills (the field moved under `parent` in newer API versions)."""
+    direct = invoice.get("subscription")
+    if direct:
+        return str(direct)
+    details = ((invoice.get("parent") or {}).get("subscription_details") or {}).get("subscription")
+    return str(details) if details else None
+
+
+def invoice_price(invoice: Any) -> str | None:
+    """The first price (or legacy plan) id on an invoice's lines."""
+    lines = ((invoice.get("lines") or {}).get("data")) or []
+    for line in lines:
+        price = line.get("price") or line.get("plan") or {}
+        if price.get("id"):
+            return str(price["id"])
+    return None
 
 
 def price_of_subscription(subscription: Any) -> str | None:

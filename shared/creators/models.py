@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.columns import created_at, updated_at
-from shared.db import Base
+from shared.orm import Base
 
 
 class Creator(Base):

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.creators import report as reports
+from shared.creators import service as creators_service
 from shared.creators.models import Creator
 from shared.creators.report import PreviewOut, ReportOut, UnlockPrice
 from shared.credits import service as credits_service
@@ -22,8 +23,8 @@ from shared.events import outbox
 from shared.events.schemas import CreatorScrapeRequested
 from shared.jobs import service as jobs_service
 from shared.jobs.schemas import JobOut
-from shared.teams.models import Team
-from shared.teams.service import TeamScope
+from shared.teams import service as teams_service
+from shared.teams.scope import TeamScope
 
 REFRESH_ACTION = "profile_refresh"
 
@@ -36,7 +37,7 @@ class SearchOut(BaseModel):
 
 
 def unlock_price(*, db_session: Session, scope: TeamScope) -> UnlockPrice:
-    plan = db_session.scalar(select(Team.plan).where(Team.id == scope.team_id)) or "free"
+    plan = teams_service.get_plan(db_session=db_session, team_id=scope.team_id)
     rule = credits_service.pricing_rule(db_session=db_session, action=unlocks.UNLOCK_ACTION, plan=plan)
     return UnlockPrice(action=rule.action, credits=rule.credits_cost)
 
@@ -47,6 +48,12 @@ def view(*, db_session: Session, scope: TeamScope, creator: Creator) -> SearchOu
         return SearchOut(kind="report", report=reports.full(db_session=db_session, creator=creator))
     price = unlock_price(db_session=db_session, scope=scope)
     return SearchOut(kind="preview", preview=reports.preview(db_session=db_session, creator=creator, price=price))
+
+
+def view_by_username(*, db_session: Session, scope: TeamScope, username: str) -> SearchOut:
+    """GET /v1/creators/{username}: what the team may see of a creator we hold (404 when we hold none)."""
+    creator = creators_service.get_by_username(db_session=db_session, username=username)
+    return view(db_session=db_session, scope=scope, creator=creator)
 
 
 def search(*, db_session: Session, scope: TeamScope, username: str, refresh: bool) -> SearchOut:

@@ -1,4 +1,4 @@
-"""The seed's seven credit tables: packages, wallets, pricing, ledger, usage, top-up orders, unlocks."""
+"""Credit tables: packages, wallets, pricing rules, the ledger, usage per period, top-up orders, unlocks."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.columns import created_at, updated_at, uuid_pk
-from shared.db import Base
+from shared.orm import Base
 
 
 class CreditPackage(Base):

@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.text import MULTILINE
+
 
 class WalletOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -68,7 +70,7 @@ class GrantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     team_id: uuid.UUID
     amount: int = Field(gt=0, le=1_000_000)
-    reason: str = Field(min_length=3, max_length=500)
+    reason: str = Field(min_length=3, max_length=500, json_schema_extra=MULTILINE)
     idempotency_key: str = Field(min_length=8, max_length=200)
 
 

@@ -6,17 +6,24 @@ a transaction-scoped advisory lock on the idempotency key: a replayed key return
 
 from __future__ import annotations
 
+import logging
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from shared.config import get_settings
 from shared.credits.models import CreditPricingRule, CreditTransaction, CreditUsageTracking, CreditWallet
+from shared.credits.schemas import TransactionOut, TransactionPage, UsageOut, UsagePage
 from shared.errors import InsufficientCredits, InvalidInput, NotFound
-from shared.teams.models import Team
-from shared.teams.service import TeamScope
+from shared.events import outbox
+from shared.events.schemas import NotificationRequested
+from shared.teams import service as teams_service
+from shared.teams.scope import TeamScope
+
+audit = logging.getLogger("audit")
 
 
 def month_bounds(moment: datetime) -> tuple[datetime, datetime]:
@@ -39,11 +46,17 @@ def create_wallet(*, db_session: Session, team_id: uuid.UUID) -> CreditWallet:
     return wallet
 
 
-def get_wallet(*, db_session: Session, scope: TeamScope) -> CreditWallet:
-    wallet = db_session.scalar(select(CreditWallet).where(CreditWallet.team_id == scope.team_id))
+def get_wallet_by_team_id(*, db_session: Session, team_id: uuid.UUID) -> CreditWallet:
+    """Any team's wallet: for the scoped read below, billing and webhooks, and admin routes (which
+    check the admin role first)."""
+    wallet = db_session.scalar(select(CreditWallet).where(CreditWallet.team_id == team_id))
     if wallet is None:
-        raise NotFound("this team has no wallet")
+        raise NotFound(f"team {team_id} has no wallet")
     return wallet
+
+
+def get_wallet(*, db_session: Session, scope: TeamScope) -> CreditWallet:
+    return get_wallet_by_team_id(db_session=db_session, team_id=scope.team_id)
 
 
 def get_by_key(*, db_session: Session, idempotency_key: str) -> CreditTransaction | None:
@@ -91,10 +104,6 @@ def debit(
 
 def _warn_when_low(db_session: Session, wallet_id: int, *, before: int, after: int) -> None:
     """The debit that crosses the low-credits threshold asks for one mail to the team's owners."""
-    from shared.config import get_settings
-    from shared.events import outbox
-    from shared.events.schemas import NotificationRequested
-
     threshold = get_settings().notify.low_credits_threshold
     if not (after < threshold <= before):
         return
@@ -181,7 +190,7 @@ def charge(
     if (existing := get_by_key(db_session=db_session, idempotency_key=idempotency_key)) is not None:
         return existing
     wallet = get_wallet(db_session=db_session, scope=scope)
-    plan = db_session.scalar(select(Team.plan).where(Team.id == scope.team_id)) or "free"
+    plan = teams_service.get_plan(db_session=db_session, team_id=scope.team_id)
     rule = pricing_rule(db_session=db_session, action=action, plan=plan)
     usage = _usage(db_session, wallet, action)
     free = usage.free_used < rule.free_allowance_per_month
@@ -211,6 +220,9 @@ def refund(*, db_session: Session, idempotency_key: str, reason: str) -> CreditT
     if original is None or original.kind != "debit":
         raise NotFound(f"no charge with key {idempotency_key!r}")
     refund_key = f"refund:{idempotency_key}"
+    # Lock before looking: the job settle and the reaper can refund one charge at once, and only the
+    # first may give back the usage counted for it.
+    lock(db_session, refund_key)
     if (existing := get_by_key(db_session=db_session, idempotency_key=refund_key)) is not None:
         return existing
     entry = add(
@@ -273,18 +285,21 @@ def reconcile(*, db_session: Session) -> list[dict[str, int]]:
     return [{"wallet_id": w, "balance": b, "ledger_sum": int(s)} for w, b, s in rows]
 
 
-def get_transactions(
+def get_transaction_page(
     *, db_session: Session, scope: TeamScope, limit: int, before_id: int | None
-) -> list[CreditTransaction]:
-    """Newest first, keyset-paginated by id."""
+) -> TransactionPage:
+    """The ledger newest first, keyset-paginated by id: pass next_before_id as before_id for the next page."""
     wallet = get_wallet(db_session=db_session, scope=scope)
     query = select(CreditTransaction).where(CreditTransaction.wallet_id == wallet.id)
     if before_id is not None:
         query = query.where(CreditTransaction.id < before_id)
-    return list(db_session.scalars(query.order_by(CreditTransaction.id.desc()).limit(limit)))
+    rows = list(db_session.scalars(query.order_by(CreditTransaction.id.desc()).limit(limit + 1)))
+    page = [TransactionOut.model_validate(r) for r in rows[:limit]]
+    return TransactionPage(items=page, next_before_id=page[-1].id if len(rows) > limit else None)
 
 
-def get_usage(*, db_session: Session, scope: TeamScope) -> tuple[date | None, list[CreditUsageTracking]]:
+def get_usage(*, db_session: Session, scope: TeamScope) -> UsagePage:
+    """Free and paid uses per action in the wallet's current allowance period."""
     wallet = get_wallet(db_session=db_session, scope=scope)
     period = wallet.current_period_start.date() if wallet.current_period_start else None
     rows = db_session.scalars(
@@ -292,7 +307,35 @@ def get_usage(*, db_session: Session, scope: TeamScope) -> tuple[date | None, li
             CreditUsageTracking.wallet_id == wallet.id, CreditUsageTracking.period_start == period
         )
     )
-    return period, list(rows)
+    items = [
+        UsageOut(action=r.action, free_used=r.free_used, paid_used=r.paid_used, credits_spent=r.credits_spent)
+        for r in rows
+    ]
+    return UsagePage(period_start=period, items=items)
+
+
+def admin_grant(
+    *, db_session: Session, actor_user_id: uuid.UUID, team_id: uuid.UUID, amount: int, key: str, reason: str
+) -> CreditTransaction:
+    """Credits to any team from an operator (the caller checked the admin role): once per key, audited."""
+    wallet = get_wallet_by_team_id(db_session=db_session, team_id=team_id)
+    entry = add(
+        db_session=db_session,
+        wallet_id=wallet.id,
+        amount=amount,
+        kind="grant",
+        idempotency_key=f"admin-grant:{key}",
+        action="admin_grant",
+        reference_type="team",
+        reference_id=str(team_id),
+        description=reason,
+        actor_user_id=actor_user_id,
+    )
+    audit.info(
+        "admin credit grant",
+        extra={"actor": str(actor_user_id), "team_id": str(team_id), "amount": amount, "reason": reason},
+    )
+    return entry
 
 
 def get_pricing(*, db_session: Session) -> list[CreditPricingRule]:

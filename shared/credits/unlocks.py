@@ -8,12 +8,27 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.creators import service as creators_service
 from shared.credits import service as credits_service
 from shared.credits.models import CreditTransaction, CreditWallet, UnlockedInfluencer
-from shared.teams.service import TeamScope
+from shared.credits.schemas import UnlockOut
+from shared.teams.scope import TeamScope
 
 UNLOCK_ACTION = "profile_unlock"
 UNLOCK_DAYS = 30
+
+
+def unlock_by_username(*, db_session: Session, scope: TeamScope, username: str) -> UnlockOut:
+    """POST /v1/creators/{username}/unlock: the creator we hold under that name, unlocked for the team."""
+    creator = creators_service.get_by_username(db_session=db_session, username=username)
+    access, entry = unlock(db_session=db_session, scope=scope, creator_id=creator.id)
+    return UnlockOut(
+        creator_username=creator.username,
+        unlocked_at=access.unlocked_at,
+        expires_at=access.expires_at,
+        charged_credits=-entry.amount if entry else 0,
+        already_unlocked=entry is None,
+    )
 
 
 def active_unlock(*, db_session: Session, scope: TeamScope, creator_id: int) -> UnlockedInfluencer | None:

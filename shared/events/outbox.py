@@ -4,7 +4,8 @@ only once that change has committed.
 Publishing inside a transaction lets a fast consumer see the message before the rows it names
 exist (a CDN worker that finds no media row), and a rollback after publishing leaves a message
 about something that never happened. So domain code calls `add_event` / `add_task` on its session;
-`shared.db.session_scope` calls `send` right after the commit, and the `relay_outbox` maintenance
+`shared.db.session_scope` calls `committed` right after the commit (which sends in a new transaction on
+the same engine, so this module needs no session factory of its own), and the `relay_outbox` maintenance
 task sends whatever a crash or a broker outage left behind. Delivery is at least once: every
 consumer is idempotent (shared.events.consumer), and tasks are named by their dedupe key.
 """
@@ -18,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from shared.db import session_scope
 from shared.events import publisher, tasks
 from shared.events.models import OutboxMessage
 from shared.events.schemas import Event
@@ -49,7 +50,7 @@ def committed(db_session: Session) -> None:
     """Called by session_scope after a commit: send what this transaction added (failures wait for the relay)."""
     rows = db_session.info.pop(PENDING, [])
     if rows:
-        send([row.id for row in rows])
+        send([row.id for row in rows], bind=db_session.get_bind())
 
 
 def discard(db_session: Session) -> None:
@@ -57,9 +58,9 @@ def discard(db_session: Session) -> None:
     db_session.info.pop(PENDING, None)
 
 
-def send(ids: list[int]) -> int:
+def send(ids: list[int], *, bind: Engine | Connection) -> int:
     """Send the given unsent rows; returns how many went out. Never raises for a broker failure."""
-    with session_scope() as db_session:
+    with Session(bind=bind) as db_session, db_session.begin():
         rows = db_session.scalars(
             select(OutboxMessage)
             .where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None))

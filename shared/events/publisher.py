@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from shared.config import get_settings
+from shared.config import get_settings, per_instance
 from shared.events.schemas import Event
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ def use_emulator_if_configured() -> None:
         os.environ["PUBSUB_EMULATOR_HOST"] = host
 
 
-@lru_cache(maxsize=1)
+@per_instance()
 def publisher_client() -> PublisherClient:
     use_emulator_if_configured()
     from google.cloud import pubsub_v1

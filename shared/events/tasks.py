@@ -5,18 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from shared.config import get_settings
+from shared.config import get_settings, per_instance
 
 if TYPE_CHECKING:
     from google.cloud import tasks_v2
     from google.cloud.tasks_v2 import CloudTasksClient
 
 
-@lru_cache(maxsize=1)
+@per_instance()
 def tasks_client() -> CloudTasksClient:
     from google.cloud import tasks_v2
 

@@ -30,7 +30,7 @@ class PushSubscription:
         return f"{self.consumer}.{self.topic.value}"
 
 
-# Each consumer added by a later issue registers its subscription here.
+# One entry per consumer: the local stack and Terraform create a push subscription for each.
 SUBSCRIPTIONS: tuple[PushSubscription, ...] = (
     PushSubscription(Topic.MAINTENANCE_REQUESTED, "maintenance"),
     PushSubscription(Topic.CREATOR_SCRAPE_REQUESTED, "scrape"),
@@ -38,8 +38,3 @@ SUBSCRIPTIONS: tuple[PushSubscription, ...] = (
     PushSubscription(Topic.CREATOR_ANALYZED, "insights"),
     PushSubscription(Topic.NOTIFICATION_REQUESTED, "notifications"),
 )
-
-
-def subscriptions_for(consumer: str) -> list[PushSubscription]:
-    """The push subscriptions that deliver to one function target."""
-    return [s for s in SUBSCRIPTIONS if s.consumer == consumer]

@@ -65,7 +65,8 @@ def openapi_document(router: Router) -> dict[str, Any]:
         ok: dict[str, Any] = {"description": "Success"}
         if route.response is not None:
             ok["content"] = {"application/json": {"schema": refs[(route.response, "serialization")]}}
-        operation["responses"][str(route.status)] = ok
+        for status in (route.status, *route.statuses):
+            operation["responses"][str(status)] = ok
         paths.setdefault(route.template, {})[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from werkzeug.wrappers import Request, Response
 
 from shared import errors
 from shared.events.consumer import Outcome, already_processed, consume_once, message_key
-from shared.events.envelope import decode_push, parse_event
+from shared.events.envelope import PushMessage, decode_push, parse_event
 from shared.events.schemas import Event
 from shared.http.problems import InternalError, problem_response
 from shared.logs import LogContext, bind_context, configure_logging, parse_trace_header
@@ -24,16 +25,26 @@ log = logging.getLogger("push")
 E = TypeVar("E", bound=Event)
 
 
+@dataclass(frozen=True)
+class Delivery(Generic[E]):
+    """One push delivery, decoded once: the typed event, the key it is processed once under, and Pub/Sub's
+    message (id, attributes, delivery attempt)."""
+
+    event: E
+    key: str
+    message: PushMessage
+
+
 def push_endpoint(
     consumer: str,
     event_type: type[E],
     handle: Callable[..., dict[str, Any] | None],
     prefetch: Callable[[E], Any] | None = None,
 ) -> Callable[[Request], Response]:
-    """A functions-framework HTTP target that feeds one push subscription into `handle`.
+    """A functions-framework HTTP target that feeds one push subscription into `handle(session, delivery)`.
 
     With `prefetch`, slow outside work (an API call, a download) runs first, outside any transaction,
-    and its result is handed to `handle(session, event, message, result)` inside the idempotent one.
+    and its result is handed to `handle(session, delivery, result)` inside the idempotent one.
     """
 
     def endpoint(request: Request) -> Response:
@@ -45,13 +56,14 @@ def push_endpoint(
             bind_context(LogContext(request_id=message.message_id, trace_id=trace_id, span_id=span_id))
             event = parse_event(message, event_type)
             key = message_key(message, event)
+            delivery = Delivery(event, key, message)
             if prefetch is None:
-                outcome = consume_once(consumer=consumer, key=key, effect=lambda s: handle(s, event, message))
+                outcome = consume_once(consumer=consumer, key=key, effect=lambda s: handle(s, delivery))
             elif already_processed(consumer=consumer, key=key):
                 outcome = Outcome(duplicate=True)
             else:
                 fetched = prefetch(event)
-                outcome = consume_once(consumer=consumer, key=key, effect=lambda s: handle(s, event, message, fetched))
+                outcome = consume_once(consumer=consumer, key=key, effect=lambda s: handle(s, delivery, fetched))
         except errors.DomainError as exc:
             log.warning("message refused: %s", exc.detail, extra={"consumer": consumer, "code": exc.code})
             return problem_response(exc, request_id=None, instance=request.path)

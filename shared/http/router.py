@@ -22,6 +22,7 @@ from werkzeug.wrappers import Request, Response
 from shared import errors
 from shared.http.problems import InternalError, MethodNotAllowed, PayloadTooLarge, problem_response
 from shared.logs import LogContext, bind_context, configure_logging, parse_trace_header
+from shared.text import multiline_fields, refuse_control_characters
 
 log = logging.getLogger("http")
 MAX_BODY_BYTES = 1_048_576
@@ -37,7 +38,17 @@ class RequestContext:
         return self.request.headers.get(name)
 
 
-Handler = Callable[..., BaseModel | list[BaseModel] | Response | None]
+@dataclass(frozen=True)
+class Reply:
+    """A result whose status depends on the outcome (202 when a search started a job instead of answering).
+
+    Its route lists the status in `statuses` so the OpenAPI document shows it."""
+
+    body: BaseModel
+    status: int
+
+
+Handler = Callable[..., BaseModel | list[BaseModel] | Reply | Response | None]
 
 
 @dataclass
@@ -49,6 +60,7 @@ class Route:
     query: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     status: int = 200
+    statuses: tuple[int, ...] = ()  # other success statuses a Reply may carry, same response model
     summary: str = ""
     tags: tuple[str, ...] = ()
     pattern: re.Pattern[str] = field(init=False)
@@ -110,6 +122,8 @@ class Router:
     def _call(self, ctx: RequestContext, request: Request) -> Response:
         route, params = self._match(request.method, self._raw_path(request))
         kwargs: dict[str, Any] = {name: unquote(value) for name, value in params.items()}
+        refuse_control_characters(kwargs, where="path")
+        refuse_control_characters(request.args.to_dict(flat=False), where="query")
         if route.query is not None:
             try:
                 kwargs["query"] = route.query.model_validate(request.args.to_dict())
@@ -122,10 +136,14 @@ class Router:
             return result
         if result is None:
             return Response(status=204 if route.status == 200 else route.status)
+        status = route.status
+        if isinstance(result, Reply):
+            status = result.status
+            result = result.body
         payload = (
             [r.model_dump(mode="json") for r in result] if isinstance(result, list) else result.model_dump(mode="json")
         )
-        return Response(json.dumps(payload), status=route.status, mimetype="application/json")
+        return Response(json.dumps(payload), status=status, mimetype="application/json")
 
     @staticmethod
     def _body(model: type[BaseModel], request: Request) -> BaseModel:
@@ -133,9 +151,14 @@ class Router:
             raise PayloadTooLarge(f"body exceeds {MAX_BODY_BYTES} bytes")
         if request.mimetype != "application/json":
             raise errors.InvalidInput("body must be application/json")
-        raw = request.get_data(cache=True)
+        raw = request.get_data(cache=True) or b"{}"
         try:
-            return model.model_validate_json(raw or b"{}")
+            parsed = json.loads(raw)
+        except ValueError as exc:
+            raise errors.InvalidInput(f"body is not JSON: {exc}") from exc
+        refuse_control_characters(parsed, where="body", multiline=multiline_fields(model))
+        try:
+            return model.model_validate_json(raw)
         except ValidationError as exc:
             raise validation_problem(exc, "body") from exc
 

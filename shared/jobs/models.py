@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.columns import created_at, updated_at, uuid_pk
-from shared.db import Base
+from shared.orm import Base
 
 ACTIVE_STATUSES = ("queued", "running")
 TERMINAL_STATUSES = ("complete", "partial", "failed")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from shared.errors import NotFound
 from shared.jobs.models import ACTIVE_STATUSES, TERMINAL_STATUSES, Job, JobWatcher
-from shared.teams.service import TeamScope
+from shared.teams.scope import TeamScope
 
 STAGES = ("scrape", "cdn", "analysis", "insights")
 STAGE_TERMINAL = ("done", "failed", "skipped")

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from shared.billing import signup
 from shared.config import get_settings
 from shared.credits import service as credits_service
 from shared.events import consumer, outbox
@@ -66,8 +67,6 @@ def relay_outbox(*, db_session: Session) -> dict[str, Any]:
 
 def expire_pending_signups(*, db_session: Session) -> dict[str, Any]:
     """Close payment-first signups whose checkout expired without Stripe telling us."""
-    from shared.billing import signup
-
     return {"expired": signup.expire_stale(db_session=db_session)}
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, DateTime, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.db import Base
+from shared.orm import Base
 
 
 class MaintenanceRun(Base):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
-from shared.config import get_settings
+from shared.config import get_settings, per_instance
 
 CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 
-@lru_cache(maxsize=1)
+@per_instance()
 def s3_client() -> Any:
     import boto3
     from botocore.config import Config

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.columns import created_at, uuid_pk
-from shared.db import Base
+from shared.orm import Base
 
 
 class User(Base):

@@ -1,47 +1,16 @@
-"""Teams and members. Team data is reached only through a TeamScope, which only `scope_for` makes,
-after checking that the caller belongs to the team: scoping cannot be skipped by passing a raw id."""
+"""Teams, members and users: database work only. Team data is reached through a TeamScope
+(shared.teams.scope); steps that also touch wallets or Supabase live in shared.teams.flows."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.teams.models import Team, TeamMember, User
-
-_ISSUED = object()
-MANAGERS = ("owner", "admin")
-
-
-@dataclass(frozen=True)
-class TeamScope:
-    """Proof that `user_id` is a member of `team_id` with `role`."""
-
-    team_id: uuid.UUID
-    user_id: uuid.UUID
-    role: str
-    _issued: object = field(default=None, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if self._issued is not _ISSUED:
-            raise TypeError("a TeamScope comes only from teams.service.scope_for")
-
-    def require_manager(self) -> None:
-        if self.role not in MANAGERS:
-            raise Forbidden("only a team owner or admin may do this")
-
-
-def scope_for(*, db_session: Session, user_id: uuid.UUID, team_id: uuid.UUID) -> TeamScope:
-    """The caller's scope on a team; NotFound when they are not a member (existence is not revealed)."""
-    role = db_session.scalar(
-        select(TeamMember.role).where(TeamMember.team_id == team_id, TeamMember.user_id == user_id)
-    )
-    if role is None:
-        raise NotFound("team not found")
-    return TeamScope(team_id=team_id, user_id=user_id, role=role, _issued=_ISSUED)
+from shared.teams.scope import TeamScope
 
 
 def get(*, db_session: Session, scope: TeamScope) -> Team:
@@ -61,16 +30,33 @@ def get_all_for_user(*, db_session: Session, user_id: uuid.UUID) -> list[tuple[T
     return [(team, role) for team, role in rows]
 
 
-def create(*, db_session: Session, user_id: uuid.UUID, name: str, personal: bool = False) -> Team:
-    """A team with its creator as owner, and its wallet (one transaction with the caller's)."""
-    from shared.credits import service as credits_service
+def get_plan(*, db_session: Session, team_id: uuid.UUID) -> str:
+    """The team's plan (free, standard, premium); free for a team that is gone."""
+    return db_session.scalar(select(Team.plan).where(Team.id == team_id)) or "free"
 
+
+def get_personal_team_id(*, db_session: Session, user_id: uuid.UUID) -> uuid.UUID | None:
+    return db_session.scalar(select(Team.id).where(Team.created_by_user_id == user_id, Team.is_personal.is_(True)))
+
+
+def create(*, db_session: Session, user_id: uuid.UUID, name: str, personal: bool = False) -> Team:
+    """A team with its creator as owner (teams.flows.create adds the wallet)."""
     team = Team(name=name, is_personal=personal, plan="free", created_by_user_id=user_id)
     db_session.add(team)
     db_session.flush()
     db_session.add(TeamMember(team_id=team.id, user_id=user_id, role="owner"))
-    credits_service.create_wallet(db_session=db_session, team_id=team.id)
     return team
+
+
+def get_user_by_email(*, db_session: Session, email: str) -> User | None:
+    """The account for an email, any case. Emails are not unique (a recreated Supabase account gets a new
+    row), so the one seen most recently wins, and a never-signed-in row only when no other exists."""
+    return db_session.scalar(
+        select(User)
+        .where(func.lower(User.email) == email.strip().lower())
+        .order_by(User.last_seen_at.desc().nulls_last(), User.created_at.desc())
+        .limit(1)
+    )
 
 
 def get_members(*, db_session: Session, scope: TeamScope) -> list[tuple[TeamMember, User]]:
@@ -83,28 +69,15 @@ def get_members(*, db_session: Session, scope: TeamScope) -> list[tuple[TeamMemb
     return [(member, user) for member, user in rows]
 
 
-def add_member(*, db_session: Session, scope: TeamScope, email: str, role: str) -> tuple[TeamMember, User]:
-    """Add a user by email, inviting them through Supabase when they have not signed up; managers only."""
+def add_member(*, db_session: Session, scope: TeamScope, user: User, role: str) -> TeamMember:
+    """Make `user` a member of the scope's team; managers only."""
     scope.require_manager()
-    user = db_session.scalar(
-        select(User)
-        .where(func.lower(User.email) == email.lower())
-        .order_by(User.last_seen_at.desc().nulls_last())
-        .limit(1)
-    )
-    if user is None:
-        from shared.auth import invites
-
-        user_id = invites.invite_or_find(db_session, email)
-        invites.ensure_account(db_session, user_id, email)
-        user = db_session.get(User, user_id)
-        assert user is not None
     if db_session.get(TeamMember, (scope.team_id, user.id)) is not None:
         raise Conflict("that user is already a member")
     member = TeamMember(team_id=scope.team_id, user_id=user.id, role=role)
     db_session.add(member)
     db_session.flush()
-    return member, user
+    return member
 
 
 def _member(db_session: Session, scope: TeamScope, user_id: uuid.UUID) -> TeamMember:
@@ -121,7 +94,7 @@ def _owners(db_session: Session, team_id: uuid.UUID) -> int:
     return len(owners)
 
 
-def change_role(*, db_session: Session, scope: TeamScope, user_id: uuid.UUID, role: str) -> TeamMember:
+def change_role(*, db_session: Session, scope: TeamScope, user_id: uuid.UUID, role: str) -> tuple[TeamMember, User]:
     """Owners change any role; admins only between admin and member; the last owner stays owner."""
     scope.require_manager()
     member = _member(db_session, scope, user_id)
@@ -130,7 +103,9 @@ def change_role(*, db_session: Session, scope: TeamScope, user_id: uuid.UUID, ro
     if member.role == "owner" and role != "owner" and _owners(db_session, scope.team_id) <= 1:
         raise Conflict("a team keeps at least one owner")
     member.role = role
-    return member
+    user = db_session.get(User, user_id)
+    assert user is not None  # a membership row references its user
+    return member, user
 
 
 def remove_member(*, db_session: Session, scope: TeamScope, user_id: uuid.UUID) -> None:
@@ -147,13 +122,3 @@ def remove_member(*, db_session: Session, scope: TeamScope, user_id: uuid.UUID) 
     if team is not None and team.is_personal and member.role == "owner":
         raise Conflict("a personal team keeps its owner")
     db_session.delete(member)
-
-
-def wallet_id_for_admin(*, db_session: Session, team_id: uuid.UUID) -> int:
-    """Any team's wallet id, for administrator routes only (callers check the admin role first)."""
-    from shared.credits.models import CreditWallet
-
-    wallet_id = db_session.scalar(select(CreditWallet.id).where(CreditWallet.team_id == team_id))
-    if wallet_id is None:
-        raise NotFound(f"team {team_id} not found")
-    return wallet_id

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shared.billing.models import PendingSignup, Subscription
-from shared.config import get_settings
+from shared.config import reset_caches
 from shared.credits.models import CreditWallet
 from shared.db import session_scope
 from shared.events.models import OutboxMessage
@@ -175,10 +175,10 @@ def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     monkeypatch.setenv("FA_NOTIFY__SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("FA_NOTIFY__SMTP_PORT", str(port))
     monkeypatch.setenv("FA_NOTIFY__SMTP_STARTTLS", "false")
-    get_settings.cache_clear()
+    reset_caches()
     yield received
     controller.stop()
-    get_settings.cache_clear()
+    reset_caches()
 
 
 def test_a_failed_payment_mails_the_owners(api, bearer, stripe_standin, smtp) -> None:  # type: ignore[no-untyped-def]

@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from shared.db import session_scope
 from shared.events.models import ProcessedMessage
 from shared.maintenance.models import MaintenanceRun
-from tests.fixtures.envelopes import binary_cloudevent_headers, pubsub_body, structured_cloudevent
-from tests.shared.events.test_envelope import BAD
+from tests.fixtures.envelopes import BAD, binary_cloudevent_headers, pubsub_body, structured_cloudevent
 
 PAYLOAD = {"task": "prune_processed_messages"}
 pytestmark = pytest.mark.usefixtures("db")

@@ -15,7 +15,7 @@ from shared.credits.models import CreditTransaction, UnlockedInfluencer
 from shared.db import session_scope
 from shared.events.topics import Topic
 from shared.jobs.models import Job
-from tests.fixtures.pipeline import drain, push, tap
+from tests.fixtures.pipeline import drain, push, run_scrape, search, tap
 
 pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("db", "pipeline")]
 
@@ -33,18 +33,6 @@ def fund(api: Any, headers: dict[str, str], credits: int, key: str) -> None:
     with session_scope() as db:
         wallet_id = db.execute(text("SELECT id FROM credit_wallets WHERE team_id = :t"), {"t": team}).scalar_one()
         credits_service.add(db_session=db, wallet_id=wallet_id, amount=credits, kind="grant", idempotency_key=key)
-
-
-def search(api: Any, headers: dict[str, str], name: str, refresh: bool = False) -> Any:
-    return api.post(f"/v1/creators/{name}/search" + ("?refresh=true" if refresh else ""), headers=headers)
-
-
-def run_scrape(pipeline: dict[str, str], job: dict[str, Any], unique: str, cdn: bool = False) -> list[dict[str, Any]]:
-    """Deliver the job's scrape message; with `cdn`, return the cdn messages it published."""
-    cdn_tap = tap(pipeline["pubsub"], Topic.CDN_IMAGE_REQUESTED.value, f"cdn-tap-{unique}") if cdn else ""
-    payload = {"job_id": job["id"], "username": job["username"], "refresh": False}
-    assert push("scrape", payload, f"scrape-{job['id']}") == 204
-    return drain(pipeline["pubsub"], cdn_tap) if cdn else []
 
 
 @pytest.mark.parametrize(

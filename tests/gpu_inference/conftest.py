@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import torch
@@ -14,10 +12,9 @@ from PIL import Image
 
 from gpu_inference.engine import device as devices
 from gpu_inference.engine import loader
-from gpu_inference.engine.batcher import Batcher
 from gpu_inference.engine.tasks import Task
 from tests.fixtures import tiny_models
-from tests.functions.conftest import api, bearer  # noqa: F401 - the analyze test searches like a brand
+from tests.fixtures.inference import png
 
 
 @pytest.fixture(scope="session")
@@ -41,27 +38,6 @@ def half_tasks(tiny_dir: Path, request: pytest.FixtureRequest) -> dict[str, Task
 def lite_tasks() -> dict[str, Task]:
     """Auto precision, as the local stack runs it (bf16 on a CPU with native bf16)."""
     return loader.load_profile("lite", "/nonexistent", devices.pick("cpu"))
-
-
-def run_batched(tasks: dict[str, Task], task: str, inputs: list[Any], budget: int = 16_384, queue: int = 10_000) -> Any:
-    """Results of `inputs` through a fresh batcher (its own event loop), plus the task's stats."""
-
-    async def go() -> Any:
-        batcher = Batcher(tasks, max_batch_tokens=budget, max_queue=queue)
-        await batcher.start()
-        try:
-            return await batcher.run(task, inputs), batcher.stats[task]
-        finally:
-            await batcher.stop()
-
-    return asyncio.run(go())
-
-
-def png(size: tuple[int, int] = (40, 30), mode: str = "RGB", fmt: str = "PNG", color: Any = None) -> bytes:
-    buffer = io.BytesIO()
-    image = Image.new(mode, size, color if color is not None else (10, 200, 90, 128)[: len(mode)] or 0)
-    image.save(buffer, fmt)
-    return buffer.getvalue()
 
 
 @pytest.fixture

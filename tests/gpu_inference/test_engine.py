@@ -15,8 +15,8 @@ from gpu_inference.engine import images as imaging
 from gpu_inference.engine.batcher import Batcher, Overloaded, _Pending, take_batch
 from gpu_inference.engine.tasks import Item, entailment_indices
 from gpu_inference.manifest import CATEGORIES
+from tests.fixtures.inference import run_batched
 from tests.fixtures.tiny_models import LANGUAGES
-from tests.gpu_inference.conftest import run_batched
 
 CAPTIONS = [
     "Leg day at the gym 💪 new PR on squats #fitness",
@@ -90,7 +90,17 @@ def test_a_10000_character_caption_is_truncated_to_the_model_length(full_tasks) 
 @pytest.mark.parametrize("task", ["sentiment", "language", "categories", "embeddings"])
 def test_empty_and_emoji_only_captions_get_results(full_tasks, task: str) -> None:  # type: ignore[no-untyped-def]
     results, _ = run_batched(full_tasks, task, ["", "🔥🔥🔥", "   "])
-    assert len(results) == 3 and all(results)
+    assert len(results) == 3
+    for result in results:
+        if task == "embeddings":
+            assert result["dim"] == len(result["vector"]) == 384
+            assert math.isclose(sum(x * x for x in result["vector"]), 1.0, abs_tol=1e-3)
+        elif task == "categories":
+            assert set(result["scores"]) == set(CATEGORIES) and all(0 <= v <= 1 for v in result["scores"].values())
+            assert result["top"] == sorted(result["scores"], key=result["scores"].__getitem__, reverse=True)[:3]
+        else:
+            assert result["label"] in result["scores"] and result["score"] == max(result["scores"].values())
+            assert math.isclose(sum(result["scores"].values()), 1.0, abs_tol=2e-3)
 
 
 def test_twenty_languages_get_a_label_from_the_model_config(full_tasks) -> None:  # type: ignore[no-untyped-def]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.gpu_inference.conftest import png, run_batched
+from tests.fixtures.inference import png, run_batched
 
 
 def test_sentiment_of_obvious_captions(lite_tasks) -> None:  # type: ignore[no-untyped-def]

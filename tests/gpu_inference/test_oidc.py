@@ -20,7 +20,7 @@ from cryptography.x509.oid import NameOID
 
 from gpu_inference import analyze
 from shared import errors
-from shared.config import get_settings
+from shared.config import reset_caches
 
 ACCOUNT = "tasks-invoker@following-prod.iam.gserviceaccount.com"
 SERVICE = "https://inference-abc123-ew.a.run.app"
@@ -58,7 +58,7 @@ def google(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     monkeypatch.setenv("FA_TASKS__INVOKER_SERVICE_ACCOUNT", ACCOUNT)
     monkeypatch.setenv("FA_TASKS__INFERENCE_URL", SERVICE + "/v1/analyze")
     monkeypatch.setenv("FA_TASKS__OIDC_CERTS_URL", f"http://127.0.0.1:{server.server_address[1]}/certs")
-    get_settings.cache_clear()
+    reset_caches()
 
     def token(**overrides: Any) -> str:
         now = int(time.time())
@@ -68,7 +68,7 @@ def google(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
     yield token
     server.shutdown()
-    get_settings.cache_clear()
+    reset_caches()
 
 
 def test_only_the_invokers_google_token_is_accepted(google) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,8 @@ from shared.creators.models import Post
 from shared.db import session_scope
 from shared.events.models import OutboxMessage
 from shared.jobs.models import Job
-from tests.gpu_inference.conftest import png
+from tests.fixtures.inference import png
+from tests.fixtures.pipeline import run_scrape, search
 
 
 @pytest.fixture(scope="module")
@@ -87,42 +87,40 @@ def test_not_json_is_a_problem(service: TestClient) -> None:
     assert response.status_code == 400 and "not JSON" in response.json()["detail"]
 
 
-def test_the_event_loop_answers_health_while_a_long_batch_runs(service: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Device work runs on its worker thread: a 2-second batch must not stall /healthz."""
-    batcher_tasks = service.app.state.inference.batcher.tasks
-    real = batcher_tasks["sentiment"].core
+def test_the_event_loop_answers_health_while_a_batch_holds_the_device(service: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Device work runs on its worker thread: while a batch is held inside `core`, /healthz still answers."""
+    sentiment = service.app.state.inference.batcher.tasks["sentiment"]
+    real, inside, release = sentiment.core, threading.Event(), threading.Event()
 
-    def slow(items):  # type: ignore[no-untyped-def]
-        time.sleep(2.0)
+    def held(items):  # type: ignore[no-untyped-def]
+        inside.set()
+        assert release.wait(timeout=30), "the test never released the batch"
         return real(items)
 
-    monkeypatch.setattr(batcher_tasks["sentiment"], "core", slow)
-    done = threading.Event()
-
-    def big() -> None:
-        service.post("/v1/infer", json={"tasks": ["sentiment"], "texts": ["long batch"] * 64})
-        done.set()
-
-    worker = threading.Thread(target=big)
-    started = time.perf_counter()
-    worker.start()
-    latencies = []
-    while not done.is_set() and time.perf_counter() - started < 10:
-        t0 = time.perf_counter()
-        assert service.get("/healthz").status_code == 200
-        latencies.append(time.perf_counter() - t0)
-        time.sleep(0.02)
-    worker.join()
-    elapsed = time.perf_counter() - started
-    assert elapsed >= 2.0 and len(latencies) >= 10
-    assert max(latencies) < elapsed / 4  # a blocked loop would hold one health check for the whole batch
+    monkeypatch.setattr(sentiment, "core", held)
+    answers: list[int] = []
+    batch = threading.Thread(
+        target=lambda: answers.append(
+            service.post("/v1/infer", json={"tasks": ["sentiment"], "texts": ["held batch"] * 8}).status_code
+        )
+    )
+    batch.start()
+    try:
+        assert inside.wait(timeout=10), "the batch never reached the device"
+        health = threading.Thread(target=lambda: answers.append(service.get("/healthz").status_code))
+        health.start()
+        health.join(timeout=10)
+        assert not health.is_alive() and answers == [200], "a blocked event loop would hold /healthz until release"
+    finally:
+        release.set()
+        batch.join(timeout=30)
+    assert answers == [200, 200]
 
 
 @pytest.mark.emulator
 @pytest.mark.usefixtures("db", "pipeline")
 def test_analyze_a_scraped_job_redelivered_three_times(service, api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
     from tests.fixtures.pipeline import push
-    from tests.functions.test_search_pipeline import run_scrape, search
 
     brand = bearer()
     job = search(api, brand, "fitwithmaya").json["job"]
@@ -171,9 +169,8 @@ def test_analyze_a_scraped_job_redelivered_three_times(service, api, bearer, pip
         stored = db.get(Job, uuid.UUID(job["id"]))
     assert [v.version for v in versions] == [1]
     assert "engagement" in versions[0].analyses_ran and "audience_quality" in versions[0].data
-    assert stored is not None and stored.status in ("complete", "partial")
-    if stored.status == "partial":  # only insights that lacked data may make it partial, and it says which
-        assert stored.reason and stored.reason.startswith("insights:")
+    # Every analysis has what it needs on this creator (trends reports too few snapshots as a result, not a failure).
+    assert stored is not None and (stored.status, stored.reason) == ("complete", None)
     report = api.get("/v1/creators/fitwithmaya", headers=brand).json["report"]
     assert report["analysis"]["status"] == "complete"
-    assert report["insights"]["status"] in ("complete", "partial") and report["insights"]["data"]["engagement"]
+    assert report["insights"]["status"] == "complete" and report["insights"]["data"]["engagement"]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from functions.api import deps
 from shared.billing import service as billing_service
 from shared.billing import signup
@@ -17,23 +15,10 @@ from shared.billing.schemas import (
     SignupCheckoutOut,
     SignupFreeIn,
     SignupFreeOut,
-    SubscriptionOut,
     SubscriptionState,
 )
-from shared.config import get_settings
 from shared.db import session_scope
 from shared.http.router import RequestContext, Router
-from shared.teams.models import Team
-
-
-def _state(db, scope, outcome: str | None = None) -> SubscriptionState:  # type: ignore[no-untyped-def]
-    row = billing_service.current(db_session=db, scope=scope)
-    return SubscriptionState(
-        team_plan=db.scalar(select(Team.plan).where(Team.id == scope.team_id)) or "free",
-        subscription=SubscriptionOut.model_validate(row) if row else None,
-        billing_configured=get_settings().stripe.configured,
-        outcome=outcome,
-    )
 
 
 def register(router: Router) -> None:
@@ -60,7 +45,7 @@ def register(router: Router) -> None:
         """The team's plan and subscription as last synced from Stripe."""
         with session_scope() as db:
             _, scope = deps.scope(ctx, db)
-            return _state(db, scope)
+            return billing_service.state(db_session=db, scope=scope)
 
     @router.post("/v1/billing/subscription/plan", body=PlanChangeIn, response=SubscriptionState, tags=("billing",))
     def change_plan(ctx: RequestContext, body: PlanChangeIn) -> SubscriptionState:
@@ -70,7 +55,7 @@ def register(router: Router) -> None:
             outcome = billing_service.change_plan(
                 db_session=db, scope=scope, package=body.package, request_id=ctx.request_id
             )
-            return _state(db, scope, outcome)
+            return billing_service.state(db_session=db, scope=scope, outcome=outcome)
 
     @router.post("/v1/billing/subscription/cancel", body=CancelIn, response=SubscriptionState, tags=("billing",))
     def cancel(ctx: RequestContext, body: CancelIn) -> SubscriptionState:
@@ -78,7 +63,7 @@ def register(router: Router) -> None:
         with session_scope() as db:
             _, scope = deps.scope(ctx, db)
             outcome = billing_service.cancel(db_session=db, scope=scope, at_period_end=body.at_period_end)
-            return _state(db, scope, outcome)
+            return billing_service.state(db_session=db, scope=scope, outcome=outcome)
 
     @router.post("/v1/signup/checkout", body=SignupCheckoutIn, response=SignupCheckoutOut, tags=("signup",))
     def signup_checkout(ctx: RequestContext, body: SignupCheckoutIn) -> SignupCheckoutOut:

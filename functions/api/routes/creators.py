@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Iterator
-
 from pydantic import BaseModel, ConfigDict
 from werkzeug.wrappers import Response
 
 from functions.api import deps
 from shared.auth import service as auth_service
 from shared.creators import search as search_flow
-from shared.creators import service as creators_service
 from shared.creators.schemas import normalize_username
 from shared.db import session_scope
-from shared.http.router import RequestContext, Router
+from shared.http.router import Reply, RequestContext, Router
 from shared.jobs import service as jobs_service
-from shared.jobs.models import TERMINAL_STATUSES
+from shared.jobs import stream as jobs_stream
 from shared.jobs.schemas import JobOut
-
-SSE_MAX_S = 300.0
-SSE_POLL_S = 0.5
 
 
 class SearchQuery(BaseModel):
@@ -38,18 +30,20 @@ def _job(ctx: RequestContext, raw: str) -> JobOut:
 
 def register(router: Router) -> None:
     @router.post(
-        "/v1/creators/{username}/search", query=SearchQuery, response=search_flow.SearchOut, tags=("creators",)
+        "/v1/creators/{username}/search",
+        query=SearchQuery,
+        response=search_flow.SearchOut,
+        statuses=(202,),
+        tags=("creators",),
     )
-    def search(ctx: RequestContext, username: str, query: SearchQuery) -> search_flow.SearchOut | Response:
+    def search(ctx: RequestContext, username: str, query: SearchQuery) -> search_flow.SearchOut | Reply:
         """200 with the report or a preview when we hold fresh data, else 202 with the (shared) scrape job."""
         name = normalize_username(username)
         with session_scope() as db:
             who, scope = deps.scope(ctx, db)
             auth_service.require_registered(who)
             outcome = search_flow.search(db_session=db, scope=scope, username=name, refresh=query.refresh)
-        if outcome.kind == "job":
-            return Response(outcome.model_dump_json(), status=202, mimetype="application/json")
-        return outcome
+        return Reply(outcome, 202) if outcome.kind == "job" else outcome
 
     @router.get("/v1/creators/{username}", response=search_flow.SearchOut, tags=("creators",))
     def creator_report(ctx: RequestContext, username: str) -> search_flow.SearchOut:
@@ -57,8 +51,7 @@ def register(router: Router) -> None:
         name = normalize_username(username)
         with session_scope() as db:
             _, scope = deps.scope(ctx, db)
-            creator = creators_service.get_by_username(db_session=db, username=name)
-            return search_flow.view(db_session=db, scope=scope, creator=creator)
+            return search_flow.view_by_username(db_session=db, scope=scope, username=name)
 
     @router.get("/v1/jobs/{job_id}", response=JobOut, tags=("creators",))
     def job_status(ctx: RequestContext, job_id: str) -> JobOut:
@@ -69,21 +62,8 @@ def register(router: Router) -> None:
     def job_events(ctx: RequestContext, job_id: str) -> Response:
         """Server-Sent Events: a `progress` event whenever the job changes, then `end` at a terminal state."""
         first = _job(ctx, job_id)
-
-        def stream() -> Iterator[str]:
-            last, deadline, job = None, time.monotonic() + SSE_MAX_S, first
-            while True:
-                payload = job.model_dump_json()
-                if payload != last:
-                    yield f"event: progress\nid: {job.updated_at.isoformat()}\ndata: {payload}\n\n"
-                    last = payload
-                if job.status in TERMINAL_STATUSES or time.monotonic() > deadline:
-                    yield f"event: end\ndata: {json.dumps({'status': job.status})}\n\n"
-                    return
-                time.sleep(SSE_POLL_S)
-                yield ": keep-alive\n\n"
-                job = _job(ctx, job_id)
-
         return Response(
-            stream(), mimetype="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+            jobs_stream.progress_events(first, lambda: _job(ctx, job_id)),
+            mimetype="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from functions.api import deps
 from shared.db import session_scope
 from shared.http.router import RequestContext, Router
+from shared.teams import flows as teams_flows
 from shared.teams import service as teams_service
 from shared.teams.schemas import MemberAdd, MemberOut, MemberRoleChange, MembershipOut, TeamCreate, TeamOut
 
@@ -40,7 +41,7 @@ def register(router: Router) -> None:
         """Create a team owned by the caller, with its own wallet."""
         with session_scope() as db:
             who = deps.caller(ctx, db)
-            return TeamOut.model_validate(teams_service.create(db_session=db, user_id=who.user_id, name=body.name))
+            return TeamOut.model_validate(teams_flows.create(db_session=db, user_id=who.user_id, name=body.name))
 
     @router.get("/v1/teams/{team_id}", response=TeamOut, tags=("teams",))
     def get_team(ctx: RequestContext, team_id: str) -> TeamOut:
@@ -57,10 +58,10 @@ def register(router: Router) -> None:
 
     @router.post("/v1/teams/{team_id}/members", body=MemberAdd, response=MemberOut, status=201, tags=("teams",))
     def add_member(ctx: RequestContext, team_id: str, body: MemberAdd) -> MemberOut:
-        """Add a signed-up user by email (owners and admins)."""
+        """Add a person by email (owners and admins); one who has not signed up gets a Supabase invite."""
         with session_scope() as db:
             _, scope = deps.scope(ctx, db, team_id)
-            member, user = teams_service.add_member(db_session=db, scope=scope, email=body.email, role=body.role)
+            member, user = teams_flows.invite_member(db_session=db, scope=scope, email=body.email, role=body.role)
             return _member_out(member, user)
 
     @router.route(
@@ -70,9 +71,8 @@ def register(router: Router) -> None:
         with session_scope() as db:
             _, scope = deps.scope(ctx, db, team_id)
             target = deps.parse_uuid(user_id, "user id")
-            member = teams_service.change_role(db_session=db, scope=scope, user_id=target, role=body.role)
-            members = dict((m.user_id, u) for m, u in teams_service.get_members(db_session=db, scope=scope))
-            return _member_out(member, members[target])
+            member, user = teams_service.change_role(db_session=db, scope=scope, user_id=target, role=body.role)
+            return _member_out(member, user)
 
     @router.route("DELETE", "/v1/teams/{team_id}/members/{user_id}", status=204, tags=("teams",))
     def remove_member(ctx: RequestContext, team_id: str, user_id: str) -> None:

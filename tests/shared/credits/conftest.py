@@ -8,8 +8,7 @@ import pytest
 from shared.auth import service as auth_service
 from shared.auth.schemas import Claims
 from shared.db import session_scope
-from shared.teams import service as teams_service
-from shared.teams.service import TeamScope
+from shared.teams.scope import TeamScope, scope_for
 
 
 @pytest.fixture
@@ -20,9 +19,7 @@ def make_scope(db: None) -> Callable[..., TeamScope]:
         claims = Claims(sub=uuid.uuid4(), email=email or f"{uuid.uuid4().hex[:8]}@example.org", role="authenticated")
         with session_scope() as db_session:
             caller = auth_service.provision(db_session=db_session, claims=claims)
-            scope = teams_service.scope_for(
-                db_session=db_session, user_id=caller.user_id, team_id=caller.personal_team_id
-            )
+            scope = scope_for(db_session=db_session, user_id=caller.user_id, team_id=caller.personal_team_id)
             if credits:
                 from shared.credits import service as credits_service
 

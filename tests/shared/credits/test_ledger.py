@@ -120,7 +120,7 @@ def test_free_allowance_then_price_then_refund(make_scope) -> None:  # type: ign
     wallet = wallet_of(scope)
     assert wallet.balance == 75 == ledger_sum(wallet.id)
     with session_scope() as db:
-        _, usage = credits_service.get_usage(db_session=db, scope=scope)
+        usage = credits_service.get_usage(db_session=db, scope=scope).items
     assert [(u.action, u.free_used, u.paid_used, u.credits_spent) for u in usage] == [("profile_unlock", 3, 1, 25)]
 
 
@@ -170,3 +170,42 @@ def test_search_charge_is_keyed_by_job_and_refunded_once(make_scope) -> None:  #
         unlocks.refund_charge(db_session=db, charge=first, reason="scrape failed: private account")
     wallet = wallet_of(scope)
     assert wallet.balance == 100 == ledger_sum(wallet.id)
+
+
+def _advisory_waiters() -> int:
+    with session_scope() as db:
+        return int(db.scalar(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")) or 0)
+
+
+def test_concurrent_refunds_of_one_charge_give_back_the_usage_once(make_scope) -> None:  # type: ignore[no-untyped-def]
+    """The job settle and the reaper can refund one charge at the same moment: one refund row, one usage back.
+
+    The first refund holds its transaction open until the second is seen waiting on the advisory lock, so the
+    second has already looked for an existing refund (under the old order it found none) when the first commits.
+    """
+    scope = make_scope(credits=0)
+    with session_scope() as db:
+        for key in ("c1", "c2"):  # both inside the free allowance: free_used = 2
+            credits_service.charge(db_session=db, scope=scope, action="profile_unlock", idempotency_key=key)
+    second_done = threading.Event()
+
+    def second_refund() -> None:
+        with session_scope() as db:
+            credits_service.refund(db_session=db, idempotency_key="c1", reason="reaper")
+        second_done.set()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with session_scope() as db:
+            credits_service.refund(db_session=db, idempotency_key="c1", reason="job settle")
+            later = pool.submit(second_refund)
+            deadline = datetime.now(UTC) + timedelta(seconds=10)
+            while _advisory_waiters() == 0 and datetime.now(UTC) < deadline:
+                threading.Event().wait(0.02)
+            assert _advisory_waiters() == 1, "the second refund should be waiting on the first one's lock"
+            assert not second_done.is_set()
+        later.result(timeout=10)
+    with session_scope() as db:
+        refunds = db.scalars(select(CreditTransaction).where(CreditTransaction.kind == "refund")).all()
+        usage = credits_service.get_usage(db_session=db, scope=scope).items
+    assert len(refunds) == 1
+    assert [(u.action, u.free_used) for u in usage] == [("profile_unlock", 1)]

@@ -18,7 +18,7 @@ from shared.credits import service as credits_service
 from shared.credits.models import CreditTransaction, CreditWallet
 from shared.db import session_scope
 from shared.errors import InsufficientCredits
-from shared.teams import service as teams_service
+from shared.teams.scope import scope_for
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -27,7 +27,7 @@ class LedgerMachine(RuleBasedStateMachine):
         claims = Claims(sub=uuid.uuid4(), email=None, role="authenticated")
         with session_scope() as db:
             caller = auth_service.provision(db_session=db, claims=claims)
-            scope = teams_service.scope_for(db_session=db, user_id=caller.user_id, team_id=caller.personal_team_id)
+            scope = scope_for(db_session=db, user_id=caller.user_id, team_id=caller.personal_team_id)
             self.wallet_id = credits_service.get_wallet(db_session=db, scope=scope).id
         self.expected = 0
         self.debits: dict[str, int] = {}

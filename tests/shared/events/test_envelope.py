@@ -1,4 +1,3 @@
-import base64
 import json
 
 import pytest
@@ -6,10 +5,9 @@ import pytest
 from shared.errors import InvalidEnvelope
 from shared.events.envelope import decode_push, parse_event
 from shared.events.schemas import MaintenanceRequested
-from tests.fixtures.envelopes import binary_cloudevent_headers, pubsub_body, structured_cloudevent
+from tests.fixtures.envelopes import BAD, JSON, binary_cloudevent_headers, pubsub_body, structured_cloudevent
 
 PAYLOAD = {"task": "prune_processed_messages"}
-JSON = {"Content-Type": "application/json"}
 
 
 def test_raw_pubsub_push_camel_case() -> None:
@@ -51,48 +49,6 @@ def test_binary_cloudevent_without_inner_message_id_takes_ce_id() -> None:
     body = pubsub_body(PAYLOAD)
     del body["message"]["messageId"]
     assert decode_push(binary_cloudevent_headers("ce-only"), json.dumps(body).encode()).message_id == "ce-only"
-
-
-def _b64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
-BAD = {
-    "not json": (JSON, b"not json"),
-    "json array": (JSON, b"[1, 2]"),
-    "no message": (JSON, b'{"subscription": "s"}'),
-    "message not object": (JSON, b'{"message": "hi"}'),
-    "no message id": (JSON, json.dumps({"message": {"data": _b64("{}")}}).encode()),
-    "data not base64": (JSON, json.dumps({"message": {"data": "%%%", "messageId": "1"}}).encode()),
-    "data not string": (JSON, json.dumps({"message": {"data": 5, "messageId": "1"}}).encode()),
-    "attributes not strings": (
-        JSON,
-        json.dumps({"message": {"data": "", "messageId": "1", "attributes": {"a": 1}}}).encode(),
-    ),
-    "structured CE of another type": (
-        {"Content-Type": "application/cloudevents+json"},
-        json.dumps({**structured_cloudevent(PAYLOAD), "type": "google.cloud.storage.object.v1.finalized"}).encode(),
-    ),
-    "structured CE missing source": (
-        {"Content-Type": "application/cloudevents+json"},
-        json.dumps({k: v for k, v in structured_cloudevent(PAYLOAD).items() if k != "source"}).encode(),
-    ),
-    "structured CE without pubsub data": (
-        {"Content-Type": "application/cloudevents+json"},
-        json.dumps({**structured_cloudevent(PAYLOAD), "data": {"bucket": "b"}}).encode(),
-    ),
-    "binary CE missing ce-type": (
-        {k: v for k, v in binary_cloudevent_headers().items() if k != "ce-type"},
-        json.dumps(pubsub_body(PAYLOAD)).encode(),
-    ),
-    "binary CE of another type": (
-        {**binary_cloudevent_headers(), "ce-type": "com.example.other"},
-        json.dumps(pubsub_body(PAYLOAD)).encode(),
-    ),
-    "binary CE with bare payload": (binary_cloudevent_headers(), json.dumps(PAYLOAD).encode()),
-    "empty body": (JSON, b""),
-    "utf-16 garbage": (JSON, "{}".encode("utf-16")),
-}
 
 
 @pytest.mark.parametrize("case", sorted(BAD))

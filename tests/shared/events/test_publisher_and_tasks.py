@@ -93,17 +93,17 @@ def test_task_ids_are_valid_and_stable() -> None:
 
 
 def test_prod_tasks_carry_an_oidc_token_for_the_service_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    from shared.config import get_settings
+    from shared.config import reset_caches
 
     monkeypatch.setenv("FA_TASKS__INVOKER_SERVICE_ACCOUNT", "tasks-invoker@following-prod.iam.gserviceaccount.com")
-    get_settings.cache_clear()
+    reset_caches()
     try:
         task = tasks.build_task(
             queue="inference", url="https://inference-abc.a.run.app/v1/analyze", payload={}, dedupe_key="k"
         )
     finally:
         monkeypatch.delenv("FA_TASKS__INVOKER_SERVICE_ACCOUNT")
-        get_settings.cache_clear()
+        reset_caches()
     token = task.http_request.oidc_token
     assert token.service_account_email == "tasks-invoker@following-prod.iam.gserviceaccount.com"
     assert token.audience == "https://inference-abc.a.run.app"

@@ -2,65 +2,21 @@
 
 from __future__ import annotations
 
-import random
-from datetime import UTC, datetime, timedelta
+import json
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from shared.insights import behaviour, content, engagement, fraud, quality, trends
 from shared.insights.compute import ANALYSES, compute_all
 from shared.insights.inputs import CreatorData, PostData, Snapshot
+from tests.fixtures.insights import T0, bought, organic
 
-T0 = datetime(2026, 10, 5, 10, 0, tzinfo=UTC)  # a Monday
-ORGANIC_COMMENTS = (
-    "This recipe saved my dinner tonight, thank you!",
-    "Where did you get that jacket? Need it",
-    "Your form on the deadlift looks so much better than last month",
-    "Tried this yesterday and my kids loved it",
-    "How long did the whole hike take?",
-    "The light in this shot is unreal, which lens?",
-)
-
-
-def organic(followers: int = 50_000, posts: int = 12, seed: int = 1) -> CreatorData:
-    rng = random.Random(seed)
-    made = []
-    for n in range(posts):
-        likes = int(followers * rng.uniform(0.02, 0.03))
-        made.append(
-            PostData(
-                post_type=("Image", "Sidecar", "Video")[n % 3],
-                posted_at=T0 + timedelta(days=3 * n, hours=rng.choice((0, 1, 2))),
-                likes=likes,
-                comments=int(likes * rng.uniform(0.02, 0.04)),
-                caption=f"Post {n}: my morning routine and a new recipe",
-                hashtags=("food", "morning"),
-                comment_texts=tuple(f"{c} (post {n})" for c in rng.sample(ORGANIC_COMMENTS, 3)),  # real people differ
-            )
-        )
-    snapshots = tuple(Snapshot(T0 + timedelta(days=7 * k), int(followers * (1.01**k)), 400) for k in range(6))
-    return CreatorData(followers=followers, follows=400, posts_count=300, posts=tuple(made), snapshots=snapshots)
-
-
-def bought() -> CreatorData:
-    """200k followers after a 7-day jump from 120k, likes of a 10k account, generic comments."""
-    posts = tuple(
-        PostData(
-            post_type="Image",
-            posted_at=T0 + timedelta(days=2 * n),
-            likes=150 + 10 * n,
-            comments=3,
-            comment_texts=("nice pic", "🔥🔥", "great post", "nice pic"),
-        )
-        for n in range(12)
-    )
-    snapshots = (
-        Snapshot(T0 - timedelta(days=21), 118_000, 2_900),
-        Snapshot(T0 - timedelta(days=14), 119_000, 2_950),
-        Snapshot(T0 - timedelta(days=7), 120_000, 3_000),
-        Snapshot(T0, 200_000, 3_100),
-    )
-    return CreatorData(followers=200_000, follows=3_100, posts_count=40, posts=posts, snapshots=snapshots)
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_bought_followers_are_flagged_with_their_evidence() -> None:
@@ -164,9 +120,22 @@ def test_sponsored_detection_finds_the_marked_posts_in_english_and_spanish_only(
     assert result["sponsored"]["posts"] == 5 and result["brand_mentions"] == [{"handle": "nike", "sponsored_posts": 1}]
 
 
-def test_results_are_deterministic() -> None:
-    data = bought()
-    assert compute_all(data).data == compute_all(data).data
+def _insights_in_a_fresh_process(hash_seed: str) -> dict:  # type: ignore[type-arg]
+    code = (
+        "import json; from shared.insights.compute import compute_all; "
+        "from tests.fixtures.insights import bought, organic; "
+        "print(json.dumps([compute_all(bought()).data, compute_all(organic()).data], sort_keys=True, default=str))"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(REPO)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=REPO)
+    return json.loads(out.stdout)
+
+
+def test_results_do_not_depend_on_the_process() -> None:
+    """Two instances (different string-hash seeds, so different set orders) write the same insights version."""
+    first, second = _insights_in_a_fresh_process("1"), _insights_in_a_fresh_process("2")
+    assert first == second
+    assert first[0]["fraud"] and first[1]["engagement"], "both creators produced their analyses"
 
 
 def test_one_failing_analysis_does_not_sink_the_others() -> None:

@@ -1,0 +1,32 @@
+"""A job's progress as Server-Sent Events: a `progress` event whenever the job changes, `end` at a terminal
+state or after the stream's time limit (the client reconnects with its last event id)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+
+from shared.jobs.models import TERMINAL_STATUSES
+from shared.jobs.schemas import JobOut
+
+MAX_S = 300.0
+POLL_S = 0.5
+
+
+def progress_events(
+    first: JobOut, reload: Callable[[], JobOut], *, max_s: float = MAX_S, poll_s: float = POLL_S
+) -> Iterator[str]:
+    """SSE frames for one job; `reload` reads it again (in its own short transaction) between polls."""
+    last, deadline, job = None, time.monotonic() + max_s, first
+    while True:
+        payload = job.model_dump_json()
+        if payload != last:
+            yield f"event: progress\nid: {job.updated_at.isoformat()}\ndata: {payload}\n\n"
+            last = payload
+        if job.status in TERMINAL_STATUSES or time.monotonic() > deadline:
+            yield f"event: end\ndata: {json.dumps({'status': job.status})}\n\n"
+            return
+        time.sleep(poll_s)
+        yield ": keep-alive\n\n"
+        job = reload()

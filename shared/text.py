@@ -1,0 +1,66 @@
+"""Control characters in text input: refused with a 400 that names the field, before anything reaches Postgres
+(which cannot store NUL in text and answered 500 for it).
+
+C0 controls and DEL are refused everywhere; tab, newline and carriage return only in fields a model marks
+with MULTILINE (`Field(json_schema_extra=MULTILINE)`). The router applies this to every JSON body, query
+parameter and path parameter, so no route has to remember it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, JsonValue
+
+from shared import errors
+
+MULTILINE: dict[str, JsonValue] = {"x-multiline": True}
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_NOT_WHITESPACE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def multiline_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Names of the fields (at any depth of nested models) that may hold tabs and line breaks."""
+    names: set[str] = set()
+    for name, field in model.model_fields.items():
+        extra = field.json_schema_extra
+        if isinstance(extra, dict) and extra.get("x-multiline"):
+            names.add(field.alias or name)
+        for nested in _models_in(field.annotation):
+            names |= multiline_fields(nested)
+    return frozenset(names)
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in getattr(annotation, "__args__", ()) for m in _models_in(arg)]
+
+
+def refuse_control_characters(value: Any, *, where: str, multiline: frozenset[str] = frozenset()) -> None:
+    """InvalidInput naming every string (or object key) in `value` that holds a refused character."""
+    found: list[dict[str, str]] = []
+    _walk(value, (), multiline, found)
+    if found:
+        for problem in found:
+            problem["location"] = where
+        summary = "; ".join(f"{p['field'] or where}: {p['reason']}" for p in found)
+        raise errors.InvalidInput(f"invalid {where}: {summary}", errors=found)
+
+
+def _walk(value: Any, path: tuple[str, ...], multiline: frozenset[str], found: list[dict[str, str]]) -> None:
+    """`path` names where `value` sits; its last non-index part is the field that decides about whitespace."""
+    if isinstance(value, str):
+        field = next((part for part in reversed(path) if not part.isdigit()), "")
+        match = (_NOT_WHITESPACE if field in multiline else _ANY_CONTROL).search(value)
+        if match:
+            reason = f"holds the control character U+{ord(match.group()):04X}, which is not allowed here"
+            found.append({"field": ".".join(path), "reason": reason})
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _walk(str(key), (*path, "<key>"), multiline, found)
+            _walk(item, (*path, str(key)), multiline, found)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _walk(item, (*path, str(index)), multiline, found)
