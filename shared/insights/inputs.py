@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from shared.analysis.models import PostAnalysis
 from shared.creators.models import Creator, CreatorSnapshot, Post
+from shared.errors import NotFound
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class CreatorData:
 def load(*, db_session: Session, creator_id: int) -> CreatorData:
     creator = db_session.get(Creator, creator_id)
     if creator is None:
-        raise LookupError(f"creator {creator_id} not found")
+        raise NotFound(f"creator {creator_id} not found")
     posts = db_session.scalars(select(Post).where(Post.creator_id == creator_id)).all()
     analysis: dict[int, dict[str, Any]] = {}
     rows = db_session.scalars(select(PostAnalysis).where(PostAnalysis.post_id.in_([p.id for p in posts])))
