@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EMU_STAMP := $(EMU)/.installed
 
-.PHONY: demo dev down test lint typecheck openapi bench-imports bench-inference bench-insights bench-search bench-gpu setup emulators system-deps clean
+.PHONY: demo dev down test lint typecheck openapi bench-imports bench-inference bench-insights bench-search bench-gpu tick tf-manifest setup emulators system-deps clean
 
 demo: setup emulators  ## start the local stack, run a demo through it, stop it
 	$(PY) -m infra.local.demo
@@ -27,6 +27,12 @@ lint: setup
 
 typecheck: setup
 	$(VENV)/bin/mypy shared functions infra gpu_inference
+
+tick: setup  ## fire one schedule entry on the running local stack: make tick TASK=discovery (or reap_stale_jobs, ...)
+	$(PY) -m infra.local.scheduler tick $(TASK)
+
+tf-manifest: setup  ## regenerate infra/manifest.json (topics, subscriptions, secrets, schedules) for Terraform
+	$(PY) -m infra.manifest > infra/manifest.json
 
 openapi: setup  ## regenerate docs/openapi.json from the routes' models
 	$(PY) -m functions.api.openapi_export > docs/openapi.json

@@ -58,6 +58,9 @@ class TasksSettings(BaseModel):
     project_id: str = "following-local"
     location: str = "europe-west4"
     inference_queue: str = "inference"
+    # Analyses of discovery and refresh jobs: a queue of their own with a lower dispatch rate, so system
+    # work never waits in front of a brand's search.
+    system_queue: str = "inference-system"
     emulator_host: str | None = None
     # Cloud Tasks attaches an OIDC token minted for this account; the inference service verifies it.
     invoker_service_account: str | None = None
@@ -148,9 +151,28 @@ class InferenceSettings(BaseModel):
 
 
 class DiscoverySettings(BaseModel):
-    enabled: bool = False
+    """System scrapes (discovery and refresh) and the limits on scrapes that cost us an Apify run."""
+
+    enabled: bool = True
+    # Shared by discovery and refresh, enforced in Postgres (shared.discovery.service.system_limits).
+    max_profiles_per_day: int = Field(default=1_000, ge=0)  # the seed's figure
+    max_in_flight: int = Field(default=3, ge=1)
     max_profiles_per_run: int = Field(default=25, ge=1)
-    max_profiles_per_day: int = Field(default=1_000, ge=1)
+    # Which catalogue creators may lead to candidates: their follower band, and (when set) their top
+    # categories and caption languages from their latest insights.
+    min_followers: int = Field(default=1_000, ge=0)
+    max_followers: int | None = None
+    categories: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    # Refresh: creators any team unlocked recently, weekly; watchlisted ones, daily.
+    refresh_unlocked_within_days: int = Field(default=30, ge=1)
+    refresh_every_days: float = Field(default=7, gt=0)
+    refresh_watchlist_every_days: float = Field(default=1, gt=0)
+    watchlist_limits: dict[str, int] = {"free": 10, "standard": 100, "premium": 500}
+    # A search that ended not_found/private is answered from memory this long (no Apify run, no charge).
+    miss_ttl_hours: float = Field(default=24, gt=0)
+    # New-creator scrapes a team may start per hour (searches that join a job in flight do not count).
+    new_scrapes_per_hour: dict[str, int] = {"free": 30, "standard": 120, "premium": 300}
 
 
 class MaintenanceSettings(BaseModel):

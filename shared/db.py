@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -65,3 +65,8 @@ def session_scope() -> Iterator[Session]:
     finally:
         session.close()
     outbox.committed(session)  # messages and tasks of this transaction go out only now
+
+
+def advisory_lock(db_session: Session, key: str) -> None:
+    """Serialize work on one key until the transaction ends (duplicates wait, then see the first result)."""
+    db_session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})

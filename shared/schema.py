@@ -4,6 +4,7 @@ from shared.analysis import models as analysis_models
 from shared.billing import models as billing_models
 from shared.creators import models as creators_models
 from shared.credits import models as credits_models
+from shared.discovery import models as discovery_models
 from shared.events import models as events_models
 from shared.jobs import models as jobs_models
 from shared.maintenance import models as maintenance_models
@@ -17,6 +18,7 @@ __all__ = [
     "billing_models",
     "creators_models",
     "credits_models",
+    "discovery_models",
     "events_models",
     "jobs_models",
     "maintenance_models",

@@ -234,7 +234,8 @@ def pipeline(
     host = pubsub.env()["FA_PUBSUB__EMULATOR_HOST"]
     for topic in [*Topic, DEAD_LETTER_TOPIC]:
         provision.ensure_topic(host, PROJECT, str(topic))
-    provision.ensure_queue(cloud_tasks.env()["FA_TASKS__EMULATOR_HOST"], PROJECT, "europe-west4", "inference")
+    for queue in ("inference", "inference-system"):
+        provision.ensure_queue(cloud_tasks.env()["FA_TASKS__EMULATOR_HOST"], PROJECT, "europe-west4", queue)
     # No inference service in these tests: tasks go to a port this run holds closed, so they wait and retry
     # (a test that serves inference points its own setting at it).
     with socket.socket() as closed:
@@ -266,3 +267,17 @@ def bearer(jwks: JwksServer) -> Callable[..., dict[str, str]]:
         return out
 
     return headers
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Set FA_ variables for one test (`settings_env(DISCOVERY__MAX_IN_FLIGHT="5")`); undone afterwards."""
+
+    def set_env(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(f"FA_{name}", value)
+        reset_caches()
+
+    yield set_env
+    monkeypatch.undo()
+    reset_caches()

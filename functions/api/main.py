@@ -13,6 +13,7 @@ from functions.api.routes import billing as billing_routes
 from functions.api.routes import creators as creators_routes
 from functions.api.routes import credits as credits_routes
 from functions.api.routes import teams as teams_routes
+from functions.api.routes import watchlist as watchlist_routes
 from shared import health
 from shared.http.openapi import serve_openapi
 from shared.http.router import RequestContext, Router
@@ -26,6 +27,7 @@ creators_routes.register(router)
 teams_routes.register(router)
 credits_routes.register(router)
 billing_routes.register(router)
+watchlist_routes.register(router)
 
 
 class HealthOut(BaseModel):

@@ -4,9 +4,11 @@ wait until healthy, describe its env, stop. Our own processes are in `infra.loca
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -36,6 +38,12 @@ def _as_postgres(argv: list[str]) -> list[str]:
     return argv
 
 
+def _others_can_enter(folder: Path) -> bool:
+    """Every existing folder from / down to `folder` has the execute bit for others."""
+    path = folder.resolve()
+    return all(part.stat().st_mode & 0o001 for part in [path, *path.parents] if part.exists())
+
+
 def postgres_bindir() -> Path:
     """Where initdb/pg_ctl live: FA_PG_BINDIR, pg_config, or Debian's versioned folders."""
     candidates = [os.environ.get("FA_PG_BINDIR", "")]
@@ -60,12 +68,22 @@ class Postgres:
     name: str = "postgres"
 
     @property
+    def cluster_dir(self) -> Path:
+        """Where the cluster lives: under `root`, unless the postgres OS user (when we are root) cannot
+        enter every folder above it (a 0700 home or `mktemp -d` checkout); then a folder of its own in the
+        system temp dir, named after `root`, so `down` from another process finds the same one."""
+        if os.geteuid() != 0 or _others_can_enter(self.root):
+            return self.root
+        digest = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"following-pg-{digest}"
+
+    @property
     def data_dir(self) -> Path:
-        return self.root / "pgdata"
+        return self.cluster_dir / "pgdata"
 
     @property
     def log_path(self) -> Path:
-        return self.root / "logs" / "postgres.log"
+        return self.cluster_dir / "logs" / "postgres.log"
 
     @property
     def url(self) -> str:
@@ -73,6 +91,9 @@ class Postgres:
 
     def start(self) -> None:
         bindir = postgres_bindir()
+        if self.cluster_dir != self.root:
+            self.cluster_dir.mkdir(mode=0o755, exist_ok=True)
+            self.cluster_dir.chmod(0o755)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log_path.touch()
         if os.geteuid() == 0:

@@ -154,6 +154,53 @@ def grant_demo_credits(stack: Stack, api: str, token: str) -> None:
     print(f"  POST /v1/admin/credits/grants -> {status}: balance {row.get('balance_after')}")
 
 
+def show_discovery(stack: Stack, timeout_s: float = 150) -> None:
+    """One discovery tick, as Cloud Scheduler would fire it; the system jobs it queues run the whole pipeline."""
+    from sqlalchemy import create_engine, text
+
+    from infra.local import scheduler
+    from shared.schedules import by_name
+
+    print("\nDiscovery: one scheduler tick (related profiles and mentions of the creators we hold)")
+    os.environ.update({k: stack.env[k] for k in ("FA_PUBSUB__EMULATOR_HOST", "FA_PUBSUB__PROJECT_ID", "FA_PROFILE")})
+    scheduler.fire(by_name("discovery"))
+    engine = create_engine(stack.env["FA_DATABASE__URL"])
+    try:
+        deadline, run = time.monotonic() + timeout_s, None
+        with engine.connect() as connection:
+            while run is None and time.monotonic() < deadline:
+                run = connection.execute(
+                    text("SELECT queued, skipped, budget_left FROM discovery_runs WHERE mode = 'discover'")
+                ).first()
+                time.sleep(0.3)
+        if run is None:
+            raise StackError("no discovery run was recorded (see .local/logs/fn-discovery.log)")
+        print(f"  queued {list(run.queued)}; set aside {dict(run.skipped)}; budget left today {run.budget_left}")
+        done: list[Any] = []
+        while time.monotonic() < deadline:
+            with engine.connect() as connection:
+                done = list(
+                    connection.execute(
+                        text(
+                            "SELECT j.username, j.status, c.followers_count, i.data -> 'content' -> 'top_categories'"
+                            " FROM jobs j LEFT JOIN creators c ON c.id = j.creator_id LEFT JOIN LATERAL (SELECT data"
+                            " FROM creator_insights WHERE creator_id = c.id ORDER BY version DESC LIMIT 1) i ON true"
+                            " WHERE j.origin = 'discovery' ORDER BY j.username"
+                        )
+                    ).all()
+                )
+            if done and all(row.status in ("complete", "partial", "failed") for row in done):
+                break
+            time.sleep(0.5)
+        analysed = [row for row in done if row.status in ("complete", "partial")]
+        print(f"  {len(analysed)} related profiles discovered and analysed (system jobs: no team, no charge):")
+        for row in done:
+            top = ", ".join(c["label"] for c in (row[3] or [])[:2]) or "-"
+            print(f"    @{row.username:<18} {row.status:<9} {row.followers_count or 0:>10,} followers  top: {top}")
+    finally:
+        engine.dispose()
+
+
 def run_demo(stack: Stack) -> None:
     started = time.monotonic()
     env = stack.up()
@@ -186,6 +233,7 @@ def run_demo(stack: Stack) -> None:
     status, body = call("POST", f"{api}/v1/creators/secret.garden/search", token)
     job = wait_for_job(api, body["job"]["id"], token)
     print(f"  job {job['status']}: {job['reason']}")
+    show_discovery(stack)
     print(f"\nDemo complete in {time.monotonic() - started:.1f}s. Logs: {stack.logs}")
 
 

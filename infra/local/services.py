@@ -167,3 +167,29 @@ class InferenceService:
     def stop(self) -> None:
         if self.process:
             self.process.stop()
+
+
+@dataclass
+class Scheduler:
+    """The local Cloud Scheduler (infra.local.scheduler): fires the schedule table at the Pub/Sub emulator."""
+
+    logs: Path
+    env_vars: dict[str, str]
+    process: ManagedProcess | None = None
+    name: str = "scheduler"
+
+    def start(self) -> None:
+        env = {**self.env_vars, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+        argv = [sys.executable, "-m", "infra.local.scheduler", "run"]
+        self.process = ManagedProcess(self.name, argv, self.logs / f"{self.name}.log", env=env, cwd=REPO)
+        self.process.start()
+
+    def healthy(self) -> bool:
+        return bool(self.process and self.process.check_alive())
+
+    def env(self) -> dict[str, str]:
+        return {}
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop()

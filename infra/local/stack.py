@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import sys
@@ -23,7 +24,7 @@ from typing import Any
 from infra.local import provision
 from infra.local.components import REPO, Postgres, PubSubEmulator, localstripe, moto_s3, tasks_emulator, wait_healthy
 from infra.local.processes import StackError
-from infra.local.services import Function, InferenceService, apify_standin, stripe_checkout_standin
+from infra.local.services import Function, InferenceService, Scheduler, apify_standin, stripe_checkout_standin
 from shared.events.topics import DEAD_LETTER_TOPIC, SUBSCRIPTIONS, Topic
 
 PROJECT = "following-local"
@@ -38,8 +39,15 @@ FUNCTIONS: dict[str, str] = {
     "cdn": "functions/cdn/main.py",
     "insights": "functions/insights/main.py",
     "notifications": "functions/notifications/main.py",
+    "discovery": "functions/discovery/main.py",
     "stripe_webhook": "functions/stripe_webhook/main.py",
 }
+
+
+def _scheduler_pace() -> dict[str, str]:
+    """FA_LOCAL_SCHEDULER_EVERY_S from the caller's shell reaches the scheduler (a faster local clock)."""
+    every = os.environ.get("FA_LOCAL_SCHEDULER_EVERY_S")
+    return {"FA_LOCAL_SCHEDULER_EVERY_S": every} if every else {}
 
 
 def step(index: int, total: int, name: str, detail: str, started: float) -> None:
@@ -65,11 +73,11 @@ class Stack:
         self.root.chmod(0o755)  # the postgres OS user must reach its data folder
         # Fresh every time: the emulators restart their message ids at 1, so dedupe records kept from
         # an earlier run would swallow new messages.
+        postgres = Postgres(self.root)
         shutil.rmtree(self.logs, ignore_errors=True)
-        shutil.rmtree(self.root / "pgdata", ignore_errors=True)
+        shutil.rmtree(postgres.data_dir, ignore_errors=True)
         self.logs.mkdir(parents=True)
         print(f"Starting the local stack (logs in {self.logs})", flush=True)
-        postgres = Postgres(self.root)
         services: list[Any] = [
             PubSubEmulator(self.logs),
             tasks_emulator(self.logs),
@@ -86,6 +94,8 @@ class Stack:
             service.start()
         self.components.append(postgres)
         postgres.start()
+        if postgres.log_path.parent != self.logs:  # the cluster lives where the postgres user can reach it
+            (self.logs / "postgres.log").symlink_to(postgres.log_path)
         wait_healthy(postgres)
         step(1, total, "postgres", f"ready on 127.0.0.1:{postgres.port}", started)
         for i, service in enumerate(services, start=2):
@@ -112,7 +122,10 @@ class Stack:
         wait_healthy(inference, timeout_s=180)
         step(total - 1, total, "inference", f"ready on {inference.url} (lite models loaded)", started)
         self._provision()
-        step(total, total, "provisioning", "topics, push subscriptions, bucket, queue", started)
+        scheduler = Scheduler(self.logs, {**self.env, **_scheduler_pace()})
+        scheduler.start()  # after provisioning: its first ticks need the topics
+        self.components.append(scheduler)
+        step(total, total, "provisioning", "topics, push subscriptions, bucket, queues; scheduler started", started)
         self._write_state()
         return self.env
 
@@ -151,10 +164,12 @@ class Stack:
             self.env["FA_STORAGE__ACCESS_KEY_ID"],
             self.env["FA_STORAGE__SECRET_ACCESS_KEY"],
         )
-        provision.ensure_queue(self.env["FA_TASKS__EMULATOR_HOST"], PROJECT, LOCATION, "inference")
+        for queue in ("inference", "inference-system"):
+            provision.ensure_queue(self.env["FA_TASKS__EMULATOR_HOST"], PROJECT, LOCATION, queue)
 
     def _write_state(self) -> None:
-        lines = [f"export {key}={value}" for key, value in sorted(self.env.items())]
+        # Quoted: values hold JSON (FA_STRIPE__PRICES) that a bare `export` would break.
+        lines = [f"export {key}={shlex.quote(value)}" for key, value in sorted(self.env.items())]
         (self.root / "stack.env").write_text("\n".join(lines) + "\n")
         state = {
             "env": self.env,

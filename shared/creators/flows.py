@@ -9,12 +9,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from shared.config import get_settings
-from shared.creators import apify, ingest
+from shared.creators import apify, ingest, misses
 from shared.events import outbox
 from shared.events.schemas import CdnImageRequested, CreatorScrapeRequested
 from shared.jobs import flows as jobs_flows
 from shared.jobs import service as jobs_service
-from shared.jobs.models import TERMINAL_STATUSES
+from shared.jobs.models import SYSTEM_ORIGINS, TERMINAL_STATUSES
 
 log = logging.getLogger("scrape")
 
@@ -38,13 +38,15 @@ def apply(
     if isinstance(result, apify.ScrapeFailed):
         return _fail(db_session, event, str(result))
     if result.kind == "not_found":
-        return _fail(db_session, event, f"no Instagram account is called @{name}")
+        return _fail(db_session, event, f"no Instagram account is called @{name}", miss="not_found")
     scraped_at = datetime.now(UTC)
     creator = ingest.upsert_creator(db_session=db_session, item=result.item, scraped_at=scraped_at)
     ingest.add_snapshot(db_session=db_session, creator=creator)
     job.creator_id = creator.id
     if result.kind == "private":
-        return _fail(db_session, event, f"@{name} is a private account: its posts cannot be analysed")
+        reason = f"@{name} is a private account: its posts cannot be analysed"
+        return _fail(db_session, event, reason, miss="private")
+    misses.forget(db_session=db_session, username=name)
     items = result.item.get("latestPosts") or []
     posts = ingest.upsert_posts(db_session=db_session, creator=creator, posts=items)
     related = ingest.upsert_related(
@@ -62,7 +64,7 @@ def apply(
     settings = get_settings().tasks
     outbox.add_task(
         db_session,
-        queue=settings.inference_queue,
+        queue=settings.system_queue if job.origin in SYSTEM_ORIGINS else settings.inference_queue,
         url=f"{settings.inference_url}/v1/analyze",
         payload={"job_id": str(job.id), "creator_id": creator.id},
         dedupe_key=f"analyze:{job.id}",
@@ -70,7 +72,9 @@ def apply(
     return {"creator_id": creator.id, "posts": len(posts), "images": len(media), "related": related}
 
 
-def _fail(db_session: Session, event: CreatorScrapeRequested, reason: str) -> dict[str, Any]:
+def _fail(db_session: Session, event: CreatorScrapeRequested, reason: str, miss: str | None = None) -> dict[str, Any]:
+    if miss is not None:
+        misses.remember(db_session=db_session, username=event.username, reason=miss, detail=reason)
     jobs_service.update_stage(
         db_session=db_session, job_id=event.job_id, stage="scrape", status="failed", error=reason, done=0, total=1
     )

@@ -138,6 +138,7 @@ def upsert_related(*, db_session: Session, creator: Creator, related: list[dict[
             "ig_id": str(item["id"]) if item.get("id") else None,
             "full_name": item.get("full_name"),
             "is_verified": bool(item.get("is_verified")),
+            "is_private": bool(item.get("is_private")),
             "profile_pic_url": item.get("profile_pic_url"),
             "position": position,
         }
@@ -147,7 +148,7 @@ def upsert_related(*, db_session: Session, creator: Creator, related: list[dict[
                 constraint="uq_related_profiles_creator_username",
                 set_={
                     k: statement.excluded[k]
-                    for k in ("ig_id", "full_name", "is_verified", "profile_pic_url", "position")
+                    for k in ("ig_id", "full_name", "is_verified", "is_private", "profile_pic_url", "position")
                 },
             )
         )

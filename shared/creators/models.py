@@ -118,6 +118,7 @@ class RelatedProfile(Base):
     username: Mapped[str] = mapped_column(Text)
     full_name: Mapped[str | None] = mapped_column(Text)
     is_verified: Mapped[bool] = mapped_column(default=False)
+    is_private: Mapped[bool] = mapped_column(default=False, server_default="false")
     profile_pic_url: Mapped[str | None] = mapped_column(Text)
     position: Mapped[int] = mapped_column(Integer, default=0)
     discovered_at: Mapped[created_at]
@@ -135,3 +136,17 @@ class CreatorSnapshot(Base):
     followers_count: Mapped[int | None] = mapped_column(BigInteger)
     follows_count: Mapped[int | None] = mapped_column(BigInteger)
     posts_count: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SearchMiss(Base):
+    """A username whose scrape ended not_found or private, remembered until `until`: searching it again
+    answers at once with the same problem, with no Apify run and no charge."""
+
+    __tablename__ = "search_misses"
+    __table_args__ = (CheckConstraint("reason IN ('not_found', 'private')", name="reason_known"),)
+
+    username: Mapped[str] = mapped_column(Text, primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text)
+    until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[created_at]

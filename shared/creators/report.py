@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from shared.analysis.models import CreatorInsights, PostAnalysis
 from shared.config import get_settings
+from shared.creators.history import HistoryOut, history
 from shared.creators.models import Creator, MediaAsset, Post
 from shared.jobs.schemas import JobOut
 
@@ -92,6 +93,7 @@ class ReportOut(BaseModel):
     analysis: SectionStatus
     insights: SectionStatus
     freshness: Freshness
+    history: HistoryOut
     provenance: Provenance
     job: JobOut | None = None
 
@@ -227,6 +229,7 @@ def full(*, db_session: Session, creator: Creator, job: JobOut | None = None) ->
         if insights  # type: ignore[arg-type]
         else SectionStatus(status="pending"),
         freshness=freshness(creator),
+        history=history(db_session=db_session, creator_id=creator.id),
         provenance=Provenance(
             source=creator.source,
             actor=get_settings().apify.actor,

@@ -7,18 +7,23 @@ pays nothing for an automatic re-scrape of stale data, and a refresh price for a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.config import get_settings
+from shared.creators import misses
 from shared.creators import report as reports
 from shared.creators import service as creators_service
 from shared.creators.models import Creator
 from shared.creators.report import PreviewOut, ReportOut, UnlockPrice
 from shared.credits import service as credits_service
 from shared.credits import unlocks
+from shared.db import advisory_lock
+from shared.errors import RateLimited
 from shared.events import outbox
 from shared.events.schemas import CreatorScrapeRequested
 from shared.jobs import service as jobs_service
@@ -27,6 +32,7 @@ from shared.teams import service as teams_service
 from shared.teams.scope import TeamScope
 
 REFRESH_ACTION = "profile_refresh"
+RATE_WINDOW = timedelta(hours=1)
 
 
 class SearchOut(BaseModel):
@@ -50,6 +56,25 @@ def view(*, db_session: Session, scope: TeamScope, creator: Creator) -> SearchOu
     return SearchOut(kind="preview", preview=reports.preview(db_session=db_session, creator=creator, price=price))
 
 
+def _limit_new_scrapes(db_session: Session, scope: TeamScope) -> None:
+    """RateLimited (429 with Retry-After) past the plan's new scrapes per hour; serialized per team."""
+    advisory_lock(db_session, f"new-scrapes:{scope.team_id}")
+    plan = teams_service.get_plan(db_session=db_session, team_id=scope.team_id)
+    limits = get_settings().discovery.new_scrapes_per_hour
+    allowed = limits.get(plan, limits.get("free", 30))
+    now = datetime.now(UTC)
+    started, oldest = jobs_service.count_created_by_team(
+        db_session=db_session, team_id=scope.team_id, since=now - RATE_WINDOW
+    )
+    if started >= allowed:
+        wait = max(1, int(((oldest or now) + RATE_WINDOW - now).total_seconds()) + 1)
+        raise RateLimited(
+            f"this team started {started} new creator scrapes in the last hour (the {plan} plan allows {allowed}); "
+            f"try again in {wait} s or search creators we already hold",
+            retry_after_s=wait,
+        )
+
+
 def view_by_username(*, db_session: Session, scope: TeamScope, username: str) -> SearchOut:
     """GET /v1/creators/{username}: what the team may see of a creator we hold (404 when we hold none)."""
     creator = creators_service.get_by_username(db_session=db_session, username=username)
@@ -57,11 +82,15 @@ def view_by_username(*, db_session: Session, scope: TeamScope, username: str) ->
 
 
 def search(*, db_session: Session, scope: TeamScope, username: str, refresh: bool) -> SearchOut:
+    # Remembered not_found/private endings answer at once: no Apify run, no charge, the same problem.
+    misses.refuse_if_missing(db_session=db_session, username=username)
     creator = db_session.scalar(select(Creator).where(Creator.username == username))
     fresh = creator is not None and reports.freshness(creator).fresh
     if creator is not None and fresh and not refresh:
         return view(db_session=db_session, scope=scope, creator=creator)
     unlocked = creator is not None and unlocks.has_access(db_session=db_session, scope=scope, creator_id=creator.id)
+    if jobs_service.get_in_flight(db_session=db_session, username=username) is None:
+        _limit_new_scrapes(db_session, scope)  # a new scrape costs an Apify run even when the caller is refunded
     job, created = jobs_service.create_or_join(
         db_session=db_session, username=username, refresh=refresh, user_id=scope.user_id, team_id=scope.team_id
     )

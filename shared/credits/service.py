@@ -10,13 +10,14 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shared.config import get_settings
 from shared.credits.models import CreditPricingRule, CreditTransaction, CreditUsageTracking, CreditWallet
 from shared.credits.schemas import TransactionOut, TransactionPage, UsageOut, UsagePage
+from shared.db import advisory_lock
 from shared.errors import InsufficientCredits, InvalidInput, NotFound
 from shared.events import outbox
 from shared.events.schemas import NotificationRequested
@@ -31,11 +32,6 @@ def month_bounds(moment: datetime) -> tuple[datetime, datetime]:
     start = moment.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     end = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
     return start, end
-
-
-def lock(db_session: Session, key: str) -> None:
-    """Serialize work on one key until the transaction ends (duplicates wait, then see the first result)."""
-    db_session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
 
 
 def create_wallet(*, db_session: Session, team_id: uuid.UUID) -> CreditWallet:
@@ -86,7 +82,7 @@ def debit(
     """Take `amount` credits if the balance covers it: one conditional UPDATE, one ledger row."""
     if amount < 0:
         raise InvalidInput("a debit takes a non-negative amount")
-    lock(db_session, idempotency_key)
+    advisory_lock(db_session, idempotency_key)
     if (existing := get_by_key(db_session=db_session, idempotency_key=idempotency_key)) is not None:
         return existing
     balance = db_session.execute(
@@ -126,7 +122,7 @@ def add(
     """Put credits in (grant, refund): the mirror of `debit`."""
     if amount < 0 or kind not in ("grant", "refund"):
         raise InvalidInput("grants and refunds add a non-negative amount")
-    lock(db_session, idempotency_key)
+    advisory_lock(db_session, idempotency_key)
     if (existing := get_by_key(db_session=db_session, idempotency_key=idempotency_key)) is not None:
         return existing
     earned = amount if kind == "grant" else 0
@@ -186,7 +182,7 @@ def charge(
     reference_id: str | None = None,
 ) -> CreditTransaction:
     """Charge an action to the team: free while the plan's monthly allowance lasts, then its price."""
-    lock(db_session, idempotency_key)
+    advisory_lock(db_session, idempotency_key)
     if (existing := get_by_key(db_session=db_session, idempotency_key=idempotency_key)) is not None:
         return existing
     wallet = get_wallet(db_session=db_session, scope=scope)
@@ -222,7 +218,7 @@ def refund(*, db_session: Session, idempotency_key: str, reason: str) -> CreditT
     refund_key = f"refund:{idempotency_key}"
     # Lock before looking: the job settle and the reaper can refund one charge at once, and only the
     # first may give back the usage counted for it.
-    lock(db_session, refund_key)
+    advisory_lock(db_session, refund_key)
     if (existing := get_by_key(db_session=db_session, idempotency_key=refund_key)) is not None:
         return existing
     entry = add(

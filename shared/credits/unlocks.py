@@ -12,6 +12,7 @@ from shared.creators import service as creators_service
 from shared.credits import service as credits_service
 from shared.credits.models import CreditTransaction, CreditWallet, UnlockedInfluencer
 from shared.credits.schemas import UnlockOut
+from shared.db import advisory_lock
 from shared.teams.scope import TeamScope
 
 UNLOCK_ACTION = "profile_unlock"
@@ -52,7 +53,7 @@ def unlock(
     *, db_session: Session, scope: TeamScope, creator_id: int, idempotency_key: str | None = None
 ) -> tuple[UnlockedInfluencer, CreditTransaction | None]:
     """Unlock a creator for 30 days; an active unlock is returned as is, with no new charge."""
-    credits_service.lock(db_session, f"unlock:{scope.team_id}:{creator_id}")
+    advisory_lock(db_session, f"unlock:{scope.team_id}:{creator_id}")
     if (existing := active_unlock(db_session=db_session, scope=scope, creator_id=creator_id)) is not None:
         return existing, None
     access = UnlockedInfluencer(

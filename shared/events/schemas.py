@@ -52,7 +52,10 @@ class CreatorAnalyzed(Event):
 
 
 class DiscoveryRequested(Event):
+    """A scheduler tick for system scrapes: `discover` grows the catalogue, `refresh` re-scrapes for history."""
+
     topic = Topic.DISCOVERY_REQUESTED
+    mode: Literal["discover", "refresh"] = "discover"
     max_profiles: int | None = Field(default=None, ge=1, le=1000)
 
 

@@ -37,4 +37,5 @@ SUBSCRIPTIONS: tuple[PushSubscription, ...] = (
     PushSubscription(Topic.CDN_IMAGE_REQUESTED, "cdn"),
     PushSubscription(Topic.CREATOR_ANALYZED, "insights"),
     PushSubscription(Topic.NOTIFICATION_REQUESTED, "notifications"),
+    PushSubscription(Topic.DISCOVERY_REQUESTED, "discovery"),
 )

@@ -13,6 +13,7 @@ from shared.columns import created_at, updated_at, uuid_pk
 from shared.orm import Base
 
 ACTIVE_STATUSES = ("queued", "running")
+SYSTEM_ORIGINS = ("discovery", "refresh")  # scrapes no team asked for: no charge, a lower priority
 TERMINAL_STATUSES = ("complete", "partial", "failed")
 
 
@@ -21,6 +22,9 @@ class Job(Base):
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'complete', 'partial', 'failed')", name="status_known"),
         CheckConstraint("status NOT IN ('partial', 'failed') OR reason IS NOT NULL", name="reason_when_not_ok"),
+        CheckConstraint("origin IN ('search', 'discovery', 'refresh')", name="origin_known"),
+        Index("ix_jobs_origin_created_at", "origin", "created_at"),
+        Index("ix_jobs_requested_by_team_created_at", "requested_by_team_id", "created_at"),
         # Create-or-join: at most one in-flight job per username, enforced by Postgres.
         Index(
             "uq_jobs_username_in_flight",
@@ -38,6 +42,7 @@ class Job(Base):
     stages: Mapped[dict] = mapped_column(JSONB, default=dict)
     reason: Mapped[str | None] = mapped_column(Text)
     refresh: Mapped[bool] = mapped_column(default=False)
+    origin: Mapped[str] = mapped_column(Text, default="search", server_default="search")
     requested_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     requested_by_team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"))
     created_at: Mapped[created_at]

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,13 @@ def new_stages() -> dict[str, dict[str, Any]]:
 
 
 def create_or_join(
-    *, db_session: Session, username: str, refresh: bool, user_id: uuid.UUID | None, team_id: uuid.UUID | None
+    *,
+    db_session: Session,
+    username: str,
+    refresh: bool,
+    user_id: uuid.UUID | None,
+    team_id: uuid.UUID | None,
+    origin: str = "search",
 ) -> tuple[Job, bool]:
     """The in-flight job for `username`, creating it if there is none; (job, created)."""
     for _ in range(3):
@@ -37,6 +43,7 @@ def create_or_join(
                 refresh=refresh,
                 requested_by_user_id=user_id,
                 requested_by_team_id=team_id,
+                origin=origin,
             )
             .on_conflict_do_nothing(index_elements=["username"], index_where=text("status IN ('queued', 'running')"))
             .returning(Job.id)
@@ -48,6 +55,20 @@ def create_or_join(
             return existing, False
         # The in-flight job finished between our INSERT and SELECT: try again.
     raise RuntimeError(f"could not create or join a job for {username}")
+
+
+def get_in_flight(*, db_session: Session, username: str) -> Job | None:
+    return db_session.scalar(select(Job).where(Job.username == username, Job.status.in_(ACTIVE_STATUSES)))
+
+
+def count_created_by_team(*, db_session: Session, team_id: uuid.UUID, since: datetime) -> tuple[int, datetime | None]:
+    """Search jobs a team started since `since`, and when the oldest of them started."""
+    count, oldest = db_session.execute(
+        select(func.count(), func.min(Job.created_at)).where(
+            Job.requested_by_team_id == team_id, Job.origin == "search", Job.created_at >= since
+        )
+    ).one()
+    return int(count), oldest
 
 
 def get(*, db_session: Session, job_id: uuid.UUID, for_update: bool = False) -> Job:

@@ -69,6 +69,13 @@ def test_team_a_cannot_reach_team_b(api, bearer) -> None:  # type: ignore[no-unt
             )
         ).scalar_one()
         db.execute(text("INSERT INTO job_watchers (job_id, team_id) VALUES (:j, :t)"), {"j": b_job, "t": b_team})
+        watched = db.execute(
+            text(
+                "INSERT INTO creators (username, is_verified, is_private, is_business, source) "
+                "VALUES ('b_watched_secret', false, false, false, 'apify') RETURNING id"
+            )
+        ).scalar_one()
+        db.execute(text("INSERT INTO watchlist (team_id, creator_id) VALUES (:t, :c)"), {"t": b_team, "c": watched})
     bodies = {
         "TeamCreate": {"name": "hijack"},
         "MemberAdd": {"email": a_email, "role": "admin"},
@@ -77,6 +84,7 @@ def test_team_a_cannot_reach_team_b(api, bearer) -> None:  # type: ignore[no-unt
         "CheckoutIn": {"package": "topup_starter"},
         "PlanChangeIn": {"package": "premium_monthly"},
         "CancelIn": {"at_period_end": True},
+        "WatchIn": {"username": "brandx"},
     }
     before = snapshot()
     swept = []
@@ -91,7 +99,15 @@ def test_team_a_cannot_reach_team_b(api, bearer) -> None:  # type: ignore[no-unt
         payload.pop("instance", None)  # RFC 9457 echoes the caller's own request path
         text_body = json.dumps(payload)
         assert response.status_code in (403, 404), (route.template, response.status_code, text_body)
-        for secret in (b_team, b_email, b_member_email, str(b_member), '"balance"', "secret_target"):
+        for secret in (
+            b_team,
+            b_email,
+            b_member_email,
+            str(b_member),
+            '"balance"',
+            "secret_target",
+            "b_watched_secret",
+        ):
             assert secret not in text_body, (route.template, secret)
     for own_team_path in (f"/v1/jobs/{b_job}", f"/v1/jobs/{b_job}/events"):  # A's own team, B's job id
         response = api.get(own_team_path, headers=a)

@@ -60,3 +60,20 @@ def test_stack_up_provisions_everything_and_down_stops_everything() -> None:
             os.kill(pid, 0)
     assert not (root / "pgdata" / "postmaster.pid").exists()
     shutil.rmtree(root, ignore_errors=True)
+
+
+def test_stack_env_is_valid_shell_and_round_trips(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`source .local/stack.env` must work in bash, JSON values and all (FA_STRIPE__PRICES broke it once)."""
+    import json
+    import shlex
+    import subprocess
+
+    from infra.local.stack import Stack
+
+    env = {"FA_STRIPE__PRICES": json.dumps({"standard_monthly": "price_1"}), "FA_X": "a b'c\"d $HOME `x`"}
+    stack = Stack(root=tmp_path, env=env)
+    stack._write_state()
+    show = f"import json, os; print(json.dumps({{k: os.environ[k] for k in {sorted(env)!r}}}))"
+    script = f"source {tmp_path / 'stack.env'} && python3 -c {shlex.quote(show)}"
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == env
