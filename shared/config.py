@@ -177,7 +177,7 @@ class DiscoverySettings(BaseModel):
 
 class MaintenanceSettings(BaseModel):
     processed_messages_retention_days: int = Field(default=14, ge=1)
-    stale_job_minutes: int = Field(default=30, ge=1)
+    stale_job_minutes: float = Field(default=30, gt=0)  # fractions for fault tests on the local stack
     # Outbox rows unsent this long are sent by the relay (the sender normally does it at commit).
     outbox_relay_after_s: int = Field(default=30, ge=1)
     outbox_retention_days: int = Field(default=7, ge=1)

@@ -61,6 +61,7 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     functions: dict[str, Function] = field(default_factory=dict)
     stripe: bool = True  # False: no local Stripe, billing reports "not configured"
+    overrides: dict[str, str] = field(default_factory=dict)  # settings for every process (fault tests)
 
     @property
     def logs(self) -> Path:
@@ -101,7 +102,7 @@ class Stack:
         for i, service in enumerate(services, start=2):
             wait_healthy(service, timeout_s=90)
             step(i, total, service.name, f"ready on 127.0.0.1:{service.port}", started)
-        self.env = {**self._env(postgres, services), **inference.env()}
+        self.env = {**self._env(postgres, services), **inference.env(), **self.overrides}
         inference.env_vars = self.env
         inference.start()  # loads its models while the functions start
         self.components.append(inference)
@@ -122,7 +123,7 @@ class Stack:
         wait_healthy(inference, timeout_s=180)
         step(total - 1, total, "inference", f"ready on {inference.url} (lite models loaded)", started)
         self._provision()
-        scheduler = Scheduler(self.logs, {**self.env, **_scheduler_pace()})
+        scheduler = Scheduler(self.logs, {**_scheduler_pace(), **self.env})
         scheduler.start()  # after provisioning: its first ticks need the topics
         self.components.append(scheduler)
         step(total, total, "provisioning", "topics, push subscriptions, bucket, queues; scheduler started", started)

@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from infra.local import provision
+from infra.local.components import Postgres
 from infra.local.stack import DEAD_LETTER_HOLD, FUNCTIONS, PROJECT, Stack
 from shared.events.topics import SUBSCRIPTIONS
 
@@ -51,14 +52,15 @@ def test_stack_up_provisions_everything_and_down_stops_everything() -> None:
         assert "thumbnails" in {b["Name"] for b in s3.list_buckets()["Buckets"]}
         assert (root / "stack.env").read_text().count("export FA_") >= 8
         pids = [c.process.pid for c in stack.components if getattr(c, "process", None)]
-        assert len(pids) == 7 + len(FUNCTIONS)  # pubsub, tasks, s3, apify, localstripe, checkout, inference, functions
+        # pubsub, tasks, s3, apify, localstripe, checkout, inference, scheduler, functions
+        assert len(pids) == 8 + len(FUNCTIONS)
     finally:
         stack.down()
     time.sleep(0.5)
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
-    assert not (root / "pgdata" / "postmaster.pid").exists()
+    assert not (Postgres(root).data_dir / "postmaster.pid").exists()
     shutil.rmtree(root, ignore_errors=True)
 
 

@@ -15,6 +15,7 @@ import io
 import json
 import secrets
 import threading
+import time
 from collections import deque
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -162,6 +163,9 @@ class StandIn:
                     fault = standin.faults.popleft() if standin.faults else None
                 if fault is None or fault == 200:
                     return False
+                if isinstance(fault, str) and fault.startswith("hang:"):  # a slow run: the caller waits
+                    time.sleep(float(fault.removeprefix("hang:")))
+                    return False
                 status = 402 if fault == "quota" else int(fault)
                 self._error(status, *FAULTS.get(status, ("internal-error", "error")))
                 return True
@@ -205,6 +209,9 @@ class StandIn:
             def do_GET(self) -> None:
                 url = urlsplit(self.path)
                 query = parse_qs(url.query)
+                if url.path == "/_standin/requests":  # for tests driving a stand-in in another process
+                    self._json(200, {"requests": standin.requests, "faults": list(standin.faults)})
+                    return
                 standin.requests.append(("GET", url.path))
                 if url.path.startswith("/img/"):
                     self._send(
