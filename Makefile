@@ -6,8 +6,10 @@ EMU := .venv-emulators
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EMU_STAMP := $(EMU)/.installed
+CHECKOV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV)/.installed
 
-.PHONY: demo dev down test lint typecheck openapi bench-imports bench-inference bench-insights bench-search bench-gpu tick tf-manifest setup emulators system-deps clean
+.PHONY: demo dev down test lint typecheck openapi bench-imports bench-inference bench-insights bench-search bench-gpu tick tf-manifest functions-bundle infra-checks setup emulators system-deps clean
 
 demo: setup emulators  ## start the local stack, run a demo through it, stop it
 	$(PY) -m infra.local.demo
@@ -18,7 +20,7 @@ dev: setup emulators  ## start the local stack and keep it up (Ctrl-C stops it)
 down:  ## stop a stack left running by `make dev`
 	$(PY) -m infra.local.stack down
 
-test: setup emulators lint typecheck  ## ruff and mypy, then pytest against real Postgres and emulators
+test: setup emulators lint typecheck infra-checks  ## ruff, mypy, offline infra checks, then pytest against real Postgres and emulators
 	$(PY) -m pytest
 
 lint: setup
@@ -31,8 +33,26 @@ typecheck: setup
 tick: setup  ## fire one schedule entry on the running local stack: make tick TASK=discovery (or reap_stale_jobs, ...)
 	$(PY) -m infra.local.scheduler tick $(TASK)
 
-tf-manifest: setup  ## regenerate infra/manifest.json (topics, subscriptions, secrets, schedules) for Terraform
+tf-manifest: setup  ## regenerate infra/manifest.json (functions, topics, subscriptions, secrets, queues, schedules)
 	$(PY) -m infra.manifest > infra/manifest.json
+
+functions-bundle: setup  ## dist/functions.zip: the reproducible source bundle every Cloud Function deploys from
+	$(PY) -m infra.bundle dist/functions.zip
+
+# Terraform can't be validated here (no provider download): fmt, checkov, the provider-schema check, hadolint.
+infra-checks: setup $(CHECKOV_STAMP)
+	@if command -v terraform >/dev/null; then terraform fmt -check -recursive infra/terraform && echo "terraform fmt: clean"; \
+	 else echo "terraform fmt: skipped (no terraform binary here, and no registry ships it)"; fi
+	$(CHECKOV)/bin/checkov -d infra/terraform --framework terraform --skip-download --compact --quiet
+	$(PY) -m infra.checks.provider_schema infra/terraform
+	$(VENV)/bin/hadolint gpu_inference/Dockerfile && echo "hadolint: clean"
+
+# checkov lives apart: it pulls bc-python-hcl2, which would replace python-hcl2's `hcl2` module.
+$(CHECKOV_STAMP): infra/checks/checkov.txt
+	@test -x $(CHECKOV)/bin/python || $(PYTHON) -m venv $(CHECKOV)
+	$(CHECKOV)/bin/python -m pip install -qq --upgrade pip
+	$(CHECKOV)/bin/python -m pip install -qq -r infra/checks/checkov.txt
+	@touch $@
 
 openapi: setup  ## regenerate docs/openapi.json from the routes' models
 	$(PY) -m functions.api.openapi_export > docs/openapi.json
@@ -73,4 +93,4 @@ $(EMU_STAMP): infra/local/emulators.txt
 	@touch $@
 
 clean: down
-	rm -rf $(VENV) $(EMU) .local .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(EMU) $(CHECKOV) .cache .local .pytest_cache .ruff_cache

@@ -43,11 +43,10 @@ SENTIMENT_PROTOTYPES: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# Revisions: bart-large-mnli's "d7645e1" is the one transformers itself pins for zero-shot. The others
-# could not be looked up from this offline workspace, so they follow "main" until an operator pins a
-# hash here; either way download_models.py records the commit it actually fetched in REVISION next to
-# the weights, and that resolved hash (not this string) is what every analysis row stores.
-UNVERIFIED = "main"
+# Revisions are full commit hashes found pinned in public code (../shared/reference/model-revisions.md); the
+# Hub was not reachable from where they were chosen, so the image build is what checks them: a hash that does
+# not exist, or a revision without weights, fails the build (download_models.py). The fetched commit is
+# written to REVISION next to the weights, and every analysis row stores it.
 
 # Lite categories: descriptions per label, embedded once at load; cosine similarity ranks the labels.
 CATEGORY_PROTOTYPES: dict[str, tuple[str, ...]] = {
@@ -91,7 +90,7 @@ FULL: dict[str, TaskSpec] = {
         "sentiment",
         "text_classifier",
         "cardiffnlp/twitter-roberta-base-sentiment-latest",
-        UNVERIFIED,
+        "3216a57f2a0d9c45a2e6c20157c20c49fb4bf9c7",
         "sentiment",
         max_length=256,
     ),
@@ -99,7 +98,7 @@ FULL: dict[str, TaskSpec] = {
         "language",
         "text_classifier",
         "papluca/xlm-roberta-base-language-detection",
-        UNVERIFIED,
+        "9865598389ca9d95637462f743f683b51d75b87b",
         "language",
         max_length=256,
     ),
@@ -107,17 +106,19 @@ FULL: dict[str, TaskSpec] = {
         "categories",
         "zero_shot",
         "facebook/bart-large-mnli",
-        "d7645e1",
+        "d7645e127eaf1aefc7862fd59a17a5aa8558b8ce",
         "categories",
         max_length=256,
         labels=CATEGORIES,
     ),
-    "visual": TaskSpec("visual", "image_classifier", "microsoft/resnet-50", UNVERIFIED, "visual"),
+    "visual": TaskSpec(
+        "visual", "image_classifier", "microsoft/resnet-50", "34c2154c194f829b11125337b98c8f5f9965ff19", "visual"
+    ),
     "embeddings": TaskSpec(
         "embeddings",
         "embeddings",
         "sentence-transformers/all-MiniLM-L6-v2",
-        UNVERIFIED,
+        "8b3219a92973c328a8e22fadcfa821b5dc75636a",
         "embeddings",
         max_length=256,
     ),

@@ -1,7 +1,7 @@
 """The deployment manifest, generated from the Python definitions (`make tf-manifest` writes infra/manifest.json).
 
-Terraform reads it, so topics, push subscriptions, secrets and schedules are never copied by hand; a test
-fails when the committed file is stale.
+Terraform reads it, so functions, topics, push subscriptions, secrets, queues and schedules are never copied by
+hand; a test fails when the committed file is stale, and another when Terraform's side differs.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import json
 import sys
 from typing import Any
 
+from infra.functions import FUNCTIONS, INFERENCE_PUBLISHES, INFERENCE_SECRETS, QUEUES
 from shared.events.topics import DEAD_LETTER_TOPIC, SUBSCRIPTIONS, Topic
 from shared.schedules import SCHEDULES
 from shared.secrets import SECRET_IDS
@@ -17,15 +18,47 @@ from shared.secrets import SECRET_IDS
 PATH = "infra/manifest.json"
 
 
+def _secret_ids(keys: tuple[str, ...]) -> list[str]:
+    return [SECRET_IDS[tuple(k.split(".", 1))] for k in keys]  # type: ignore[index]
+
+
 def manifest() -> dict[str, Any]:
     return {
+        "functions": {
+            f.target: {
+                "source": f.source,
+                "public": f.public,
+                "secrets": _secret_ids(f.secrets),
+                "secret_keys": ",".join(f.secrets),
+                "publishes": sorted(t.value for t in f.publishes),
+                "enqueues_tasks": f.enqueues_tasks,
+                "memory": f.memory,
+                "cpu": f.cpu,
+                "timeout_s": f.timeout_s,
+                "max_instances": f.max_instances,
+                "concurrency": f.concurrency,
+            }
+            for f in FUNCTIONS
+        },
+        "inference": {
+            "secrets": _secret_ids(INFERENCE_SECRETS),
+            "secret_keys": ",".join(INFERENCE_SECRETS),
+            "publishes": sorted(t.value for t in INFERENCE_PUBLISHES),
+        },
+        "queues": {
+            q.name: {
+                "max_dispatches_per_second": q.max_dispatches_per_second,
+                "max_concurrent_dispatches": q.max_concurrent_dispatches,
+                "max_attempts": q.max_attempts,
+            }
+            for q in QUEUES
+        },
         "topics": sorted(t.value for t in Topic),
         "dead_letter_topic": DEAD_LETTER_TOPIC,
-        "subscriptions": [{"name": s.name, "topic": s.topic.value, "consumer": s.consumer} for s in SUBSCRIPTIONS],
-        "secrets": [{"id": secret_id, "setting": f"{group}.{name}"} for (group, name), secret_id in SECRET_IDS.items()],
-        "schedules": [
-            {
-                "name": s.name,
+        "subscriptions": {s.name: {"topic": s.topic.value, "consumer": s.consumer} for s in SUBSCRIPTIONS},
+        "secrets": {secret_id: f"{group}.{name}" for (group, name), secret_id in SECRET_IDS.items()},
+        "schedules": {
+            s.name: {
                 "cron": s.cron,
                 "time_zone": "Etc/UTC",
                 "topic": s.topic.value,
@@ -33,7 +66,7 @@ def manifest() -> dict[str, Any]:
                 "description": s.description,
             }
             for s in SCHEDULES
-        ],
+        },
     }
 
 

@@ -18,7 +18,22 @@ SECRET_IDS: dict[tuple[str, str], str] = {
     ("apify", "token"): "fa-apify-token",
     ("auth", "supabase_service_key"): "fa-supabase-service-key",
     ("auth", "hs256_secret"): "fa-supabase-jwt-secret",
+    ("notify", "smtp_password"): "fa-smtp-password",
 }
+
+
+def wanted(environ: Any = None) -> set[tuple[str, str]] | None:
+    """The secrets this instance needs, from FA_SECRETS ("database.url,apify.token"), which Terraform sets per
+    function from infra/functions.py; None when unset (every secret). Each function's service account may
+    read only its own secrets, so reading any other one would fail on permissions."""
+    raw = (environ if environ is not None else os.environ).get("FA_SECRETS")
+    if raw is None:
+        return None
+    names = {tuple(item.strip().split(".", 1)) for item in raw.split(",") if item.strip()}
+    unknown = names - set(SECRET_IDS)
+    if unknown:
+        raise ValueError(f"FA_SECRETS names unknown secrets: {sorted('.'.join(n) for n in unknown)}")
+    return {(group, name) for group, name in names}
 
 
 class SecretNotFound(LookupError):
@@ -55,8 +70,9 @@ class SecretManagerSource(PydanticBaseSettingsSource):
             # The settings validator then names each missing secret.
             return {}
         found: dict[str, dict[str, str]] = {}
+        needed = wanted()
         for (group, name), secret_id in SECRET_IDS.items():
-            if (state.get(group) or {}).get(name):
+            if (state.get(group) or {}).get(name) or (needed is not None and (group, name) not in needed):
                 continue
             try:
                 found.setdefault(group, {})[name] = access_secret(str(project), secret_id)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra.functions import FUNCTIONS as DEPLOYED
 from infra.local import provision
 from infra.local.components import REPO, Postgres, PubSubEmulator, localstripe, moto_s3, tasks_emulator, wait_healthy
 from infra.local.processes import StackError
@@ -31,17 +32,8 @@ PROJECT = "following-local"
 LOCAL_ISSUER = "http://127.0.0.1/local-auth/v1"
 LOCATION = "europe-west4"
 DEAD_LETTER_HOLD = "dead-letter-hold"
-# function target -> source file: every function the local stack serves.
-FUNCTIONS: dict[str, str] = {
-    "api": "functions/api/main.py",
-    "maintenance": "functions/maintenance/main.py",
-    "scrape": "functions/scrape/main.py",
-    "cdn": "functions/cdn/main.py",
-    "insights": "functions/insights/main.py",
-    "notifications": "functions/notifications/main.py",
-    "discovery": "functions/discovery/main.py",
-    "stripe_webhook": "functions/stripe_webhook/main.py",
-}
+# function target -> source file: every function of infra/functions.py.
+FUNCTIONS: dict[str, str] = {f.target: f.source for f in DEPLOYED}
 
 
 def _scheduler_pace() -> dict[str, str]:

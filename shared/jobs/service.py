@@ -3,6 +3,7 @@ terminal states with reasons, and the stale-job reaper."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from shared.errors import NotFound
 from shared.jobs.models import ACTIVE_STATUSES, TERMINAL_STATUSES, Job, JobWatcher
 from shared.teams.scope import TeamScope
 
+log = logging.getLogger("jobs")
 STAGES = ("scrape", "cdn", "analysis", "insights")
 STAGE_TERMINAL = ("done", "failed", "skipped")
 
@@ -125,6 +127,12 @@ def finish(*, db_session: Session, job_id: uuid.UUID, status: str, reason: str |
         return job
     job.status, job.reason = status, reason
     job.finished_at = job.updated_at = datetime.now(UTC)
+    # The "jobs_failed" log-based metric (Terraform's monitoring module) counts these lines.
+    log.log(
+        logging.WARNING if status != "complete" else logging.INFO,
+        "job ended",
+        extra={"job_id": str(job.id), "status": status, "reason": reason, "origin": job.origin},
+    )
     return job
 
 

@@ -151,3 +151,16 @@ def test_secret_manager_is_not_called_outside_prod(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(secrets, "access_secret", lambda project, secret_id: calls.append(secret_id) or "v")
     Settings(profile="local", gcp_project="following-prod")
     assert calls == []
+
+
+def test_a_function_needs_only_its_own_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FA_SECRETS (set per function by Terraform) narrows what must be present and what Secret Manager reads."""
+    calls: list[str] = []
+    monkeypatch.setattr(secrets, "access_secret", lambda project, secret_id: calls.append(secret_id) or "sm-9kq2-value")
+    monkeypatch.setenv("FA_SECRETS", "database.url,apify.token")
+    settings = Settings(profile="prod", gcp_project="following-prod", auth=REAL["auth"], tasks=REAL["tasks"])
+    assert sorted(calls) == ["fa-apify-token", "fa-database-url"]
+    assert settings.stripe.secret_key is None, "not this function's secret: neither read nor demanded"
+    monkeypatch.setenv("FA_SECRETS", "database.url,stripe.nonsense")
+    with pytest.raises(ValueError, match="unknown secrets"):
+        Settings(profile="prod", gcp_project="following-prod", auth=REAL["auth"], tasks=REAL["tasks"])
