@@ -45,7 +45,7 @@ infra-checks: setup $(CHECKOV_STAMP)
 	 else echo "terraform fmt: skipped (no terraform binary here, and no registry ships it)"; fi
 	$(CHECKOV)/bin/checkov -d infra/terraform --framework terraform --skip-download --compact --quiet
 	$(PY) -m infra.checks.provider_schema infra/terraform
-	$(VENV)/bin/hadolint gpu_inference/Dockerfile && echo "hadolint: clean"
+	$(VENV)/bin/hadolint gpu_inference/Dockerfile infra/ci/Dockerfile && echo "hadolint: clean"
 
 # checkov lives apart: it pulls bc-python-hcl2, which would replace python-hcl2's `hcl2` module.
 $(CHECKOV_STAMP): infra/checks/checkov.txt

@@ -15,8 +15,13 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
+def _url() -> str:
+    """`alembic -x database_url=...` (Cloud Build's migration step, which has no other settings), else settings."""
+    return context.get_x_argument(as_dictionary=True).get("database_url") or database_url()
+
+
 def run_migrations_offline() -> None:
-    context.configure(url=database_url(), target_metadata=metadata, literal_binds=True, compare_type=True)
+    context.configure(url=_url(), target_metadata=metadata, literal_binds=True, compare_type=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -28,7 +33,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(database_url(), poolclass=pool.NullPool)
+    engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=metadata, compare_type=True)
         with context.begin_transaction():

@@ -99,3 +99,15 @@ def test_the_bundle_holds_the_functions_and_is_reproducible(tmp_path: Path) -> N
     assert not [n for n in names if n.startswith(("tests/", "gpu_inference/", "infra/")) or "__pycache__" in n]
     requirements = zipfile.ZipFile(first).read("requirements.txt").decode()
     assert "functions-framework" in requirements and "torch" not in requirements
+
+
+def test_cloud_build_deploys_in_order_with_the_image_digest() -> None:
+    import yaml
+
+    build = yaml.safe_load((ROOT / "cloudbuild.yaml").read_text())
+    steps = [step["id"] for step in build["steps"]]
+    order = ["tests", "image", "digest", "migrations", "terraform", "smoke"]
+    assert [s for s in steps if s in order] == order, "migrations before terraform, smoke checks last"
+    terraform = next(step for step in build["steps"] if step["id"] == "terraform")["args"][-1]
+    assert "inference_image=$(cat /workspace/image.txt)" in terraform and "apply" in terraform
+    assert "@${digest}" in next(step for step in build["steps"] if step["id"] == "digest")["args"][-1]

@@ -15,6 +15,8 @@ module "stack" {
   inference       = { max_instances = 1 }
   settings        = var.settings
   alert_emails    = var.alert_emails
+
+  deployer_service_account = var.deployer_service_account
   function_overrides = {
     api = { max_instances = 10 }
   }

@@ -44,3 +44,9 @@ variable "alert_emails" {
   type        = list(string)
   default     = []
 }
+
+variable "deployer_service_account" {
+  description = "Cloud Build's service account (smoke checks call the inference service as it)."
+  type        = string
+  default     = null
+}

@@ -114,6 +114,15 @@ resource "google_cloud_run_v2_service_iam_member" "tasks_invoker" {
   member   = "serviceAccount:${google_service_account.tasks_invoker.email}"
 }
 
+resource "google_cloud_run_v2_service_iam_member" "extra_invokers" {
+  for_each = toset(var.extra_invokers)
+  project  = var.project_id
+  location = var.region
+  name     = google_cloud_run_v2_service.inference.name
+  role     = "roles/run.invoker"
+  member   = "serviceAccount:${each.value}"
+}
+
 resource "google_cloud_tasks_queue" "queues" {
   for_each = var.queues
   project  = var.project_id

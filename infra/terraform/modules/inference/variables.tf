@@ -61,3 +61,9 @@ variable "labels" {
   type        = map(string)
   default     = {}
 }
+
+variable "extra_invokers" {
+  description = "Other accounts that may call the service (e.g. Cloud Build's, for the /readyz smoke check)."
+  type        = list(string)
+  default     = []
+}

@@ -16,7 +16,7 @@ locals {
     FA_AUTH__JWKS_URL                 = var.settings.jwks_url
     FA_AUTH__SUPABASE_URL             = var.settings.supabase_url
     FA_STRIPE__APP_URL                = var.settings.app_url
-    FA_CDN__BASE_URL                  = var.settings.cdn_base_url
+    FA_STORAGE__CDN_BASE_URL          = var.settings.cdn_base_url
     FA_STORAGE__ENDPOINT_URL          = var.settings.storage_endpoint
     FA_STORAGE__BUCKET                = var.settings.storage_bucket
     FA_TASKS__INFERENCE_URL           = module.inference.url
@@ -145,6 +145,7 @@ module "inference" {
   environment    = { for k, v in local.common_env : k => v if !contains(["FA_TASKS__INFERENCE_URL", "FA_TASKS__INVOKER_SERVICE_ACCOUNT"], k) }
   secret_keys    = local.manifest.inference.secret_keys
   queues         = local.manifest.queues
+  extra_invokers = var.deployer_service_account == null ? [] : [var.deployer_service_account]
   labels         = local.labels
   depends_on     = [google_project_service.apis]
 }

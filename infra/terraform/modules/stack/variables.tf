@@ -81,3 +81,9 @@ variable "schedules_paused" {
   type        = bool
   default     = false
 }
+
+variable "deployer_service_account" {
+  description = "The account Cloud Build deploys as: it may call the inference service for the smoke check."
+  type        = string
+  default     = null
+}
