@@ -33,11 +33,12 @@ class Profile(StrEnum):
 
 class DatabaseSettings(BaseModel):
     url: SecretStr | None = None
-    # A Cloud Functions instance serves `concurrency` requests at once (1 for workers, 8 for the API),
-    # so it never needs more connections than that. pool_size + max_overflow = 5 per instance keeps
-    # max_instances x 5 well inside Supabase's pooler limit; the old monolith held 315 open at once.
-    pool_size: int = Field(default=2, ge=1, le=20)
-    max_overflow: int = Field(default=3, ge=0, le=20)
+    # Sized for Cloud Functions at concurrency 1 (infra/functions.py): one request at a time needs one
+    # connection; the overflow covers the short second transactions some steps open (the Supabase invite record,
+    # the outbox send after commit). Every instance then holds at most 3 Supabase connections, however many
+    # instances scale out. A process serving many threads (the test process, a local dev server) raises it.
+    pool_size: int = Field(default=1, ge=1, le=50)
+    max_overflow: int = Field(default=2, ge=0, le=50)
     pool_timeout_s: float = Field(default=10.0, gt=0)
     # Supabase's pooler drops idle server connections; recycle before it does.
     pool_recycle_s: int = Field(default=300, ge=30)

@@ -36,6 +36,7 @@ def test_environment() -> Iterator[pytest.MonkeyPatch]:
         env.setenv("FA_PROFILE", "test")
         env.setenv("FA_PUBSUB__PROJECT_ID", PROJECT)
         env.setenv("FA_TASKS__PROJECT_ID", PROJECT)
+        env.setenv("FA_DATABASE__POOL_SIZE", "20")  # in-process tests serve many threads from one engine
         reset_caches()
         yield env
     reset_caches()

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy.orm import Session
 
 from shared.auth import service as auth_service
-from shared.auth.schemas import Caller
+from shared.auth.schemas import Caller, Claims
 from shared.auth.tokens import TokenVerifier
 from shared.config import get_settings, per_instance
 from shared.errors import InvalidInput, Unauthorized
@@ -20,12 +20,23 @@ def verifier() -> TokenVerifier:
     return TokenVerifier(get_settings().auth)
 
 
-def caller(ctx: RequestContext, db_session: Session) -> Caller:
-    """The authenticated caller (provisioned on first sight); 401 without a valid bearer token."""
+def claims(ctx: RequestContext) -> Claims:
+    """The verified claims of the bearer token (in-process: no database); 401 without a valid one."""
     scheme, _, token = (ctx.header("Authorization") or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send 'Authorization: Bearer <Supabase access token>'")
-    return auth_service.provision(db_session=db_session, claims=verifier().verify(token.strip()))
+    return verifier().verify(token.strip())
+
+
+def caller(ctx: RequestContext, db_session: Session) -> Caller:
+    """The authenticated caller (provisioned on first sight); 401 without a valid bearer token."""
+    return auth_service.provision(db_session=db_session, claims=claims(ctx))
+
+
+def requested_team(ctx: RequestContext) -> uuid.UUID | None:
+    """The team named by X-Team-Id, if any (the personal team otherwise)."""
+    raw = ctx.header("X-Team-Id")
+    return parse_uuid(raw, "team id") if raw else None
 
 
 def parse_uuid(raw: str, what: str) -> uuid.UUID:

@@ -131,6 +131,8 @@ class Stack:
             "FA_PUBSUB__PROJECT_ID": PROJECT,
             "FA_TASKS__PROJECT_ID": PROJECT,
             "FA_TASKS__LOCATION": LOCATION,
+            # The local functions-framework servers take many requests at once (Cloud Functions: one each).
+            "FA_DATABASE__POOL_SIZE": "8",
             **postgres.env(),
         }
         for service in services:

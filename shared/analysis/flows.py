@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shared.analysis.models import PostAnalysis
+from shared.creators import documents
 from shared.creators.models import MediaAsset, Post
 from shared.events import outbox
 from shared.events.schemas import CreatorAnalyzed
@@ -97,6 +98,7 @@ def record(
         db_session.execute(
             insert(PostAnalysis).values(rows).on_conflict_do_nothing(constraint="uq_post_analysis_post_task_model")
         )
+    documents.write(db_session=db_session, creator_id=creator_id)
     failed = {run.task: run.error or "failed" for run in runs if run.results is None}
     if job.status not in TERMINAL_STATUSES:
         fields: dict[str, Any] = {"done": len(posts), "total": len(posts), "tasks_failed": failed}

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from shared.config import get_settings
-from shared.creators import apify, ingest, misses
+from shared.creators import apify, documents, ingest, misses
 from shared.events import outbox
 from shared.events.schemas import CdnImageRequested, CreatorScrapeRequested
 from shared.jobs import flows as jobs_flows
@@ -44,6 +44,7 @@ def apply(
     ingest.add_snapshot(db_session=db_session, creator=creator)
     job.creator_id = creator.id
     if result.kind == "private":
+        documents.write(db_session=db_session, creator_id=creator.id)
         reason = f"@{name} is a private account: its posts cannot be analysed"
         return _fail(db_session, event, reason, miss="private")
     misses.forget(db_session=db_session, username=name)
@@ -59,6 +60,7 @@ def apply(
         db_session=db_session, job_id=job.id, stage="cdn", status="running" if media else "done", total=len(media)
     )
     jobs_flows.grant_access(db_session=db_session, job_id=job.id, creator_id=creator.id)
+    documents.write(db_session=db_session, creator_id=creator.id)
     for asset in media:
         outbox.add_event(db_session, CdnImageRequested(job_id=job.id, asset_id=asset.id, source_url=asset.source_url))
     settings = get_settings().tasks

@@ -150,3 +150,14 @@ class SearchMiss(Base):
     detail: Mapped[str] = mapped_column(Text)
     until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[created_at]
+
+
+class CreatorReport(Base):
+    """The creator's report document, rewritten by every stage that changes it (shared.creators.documents)."""
+
+    __tablename__ = "creator_reports"
+
+    creator_id: Mapped[int] = mapped_column(ForeignKey("creators.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)
+    document: Mapped[dict] = mapped_column(JSONB)
+    updated_at: Mapped[updated_at]

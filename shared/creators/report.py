@@ -112,15 +112,20 @@ class PreviewOut(BaseModel):
 
 
 def freshness(creator: Creator) -> Freshness:
+    return freshness_at(creator.scraped_at)
+
+
+def freshness_at(scraped_at: datetime | None) -> Freshness:
+    """How old the data scraped at `scraped_at` is now, and until when it counts as fresh."""
     window = timedelta(days=get_settings().freshness_days)
-    if creator.scraped_at is None:
+    if scraped_at is None:
         return Freshness(scraped_at=None, age_hours=None, fresh=False, stale_after=None)
-    age = datetime.now(UTC) - creator.scraped_at
+    age = datetime.now(UTC) - scraped_at
     return Freshness(
-        scraped_at=creator.scraped_at,
+        scraped_at=scraped_at,
         age_hours=round(age.total_seconds() / 3600, 2),
         fresh=age < window,
-        stale_after=creator.scraped_at + window,
+        stale_after=scraped_at + window,
     )
 
 

@@ -15,12 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared.config import get_settings
-from shared.creators import misses
+from shared.creators import misses, reads
 from shared.creators import report as reports
-from shared.creators import service as creators_service
 from shared.creators.models import Creator
-from shared.creators.report import PreviewOut, ReportOut, UnlockPrice
-from shared.credits import service as credits_service
+from shared.creators.report import PreviewOut, ReportOut
 from shared.credits import unlocks
 from shared.db import advisory_lock
 from shared.errors import RateLimited
@@ -42,20 +40,6 @@ class SearchOut(BaseModel):
     job: JobOut | None = None
 
 
-def unlock_price(*, db_session: Session, scope: TeamScope) -> UnlockPrice:
-    plan = teams_service.get_plan(db_session=db_session, team_id=scope.team_id)
-    rule = credits_service.pricing_rule(db_session=db_session, action=unlocks.UNLOCK_ACTION, plan=plan)
-    return UnlockPrice(action=rule.action, credits=rule.credits_cost)
-
-
-def view(*, db_session: Session, scope: TeamScope, creator: Creator) -> SearchOut:
-    """The full report for a team that unlocked the creator, else the preview with the unlock price."""
-    if unlocks.has_access(db_session=db_session, scope=scope, creator_id=creator.id):
-        return SearchOut(kind="report", report=reports.full(db_session=db_session, creator=creator))
-    price = unlock_price(db_session=db_session, scope=scope)
-    return SearchOut(kind="preview", preview=reports.preview(db_session=db_session, creator=creator, price=price))
-
-
 def _limit_new_scrapes(db_session: Session, scope: TeamScope) -> None:
     """RateLimited (429 with Retry-After) past the plan's new scrapes per hour; serialized per team."""
     advisory_lock(db_session, f"new-scrapes:{scope.team_id}")
@@ -75,19 +59,14 @@ def _limit_new_scrapes(db_session: Session, scope: TeamScope) -> None:
         )
 
 
-def view_by_username(*, db_session: Session, scope: TeamScope, username: str) -> SearchOut:
-    """GET /v1/creators/{username}: what the team may see of a creator we hold (404 when we hold none)."""
-    creator = creators_service.get_by_username(db_session=db_session, username=username)
-    return view(db_session=db_session, scope=scope, creator=creator)
-
-
-def search(*, db_session: Session, scope: TeamScope, username: str, refresh: bool) -> SearchOut:
+def search(*, db_session: Session, scope: TeamScope, username: str, refresh: bool) -> SearchOut | reads.ReportView:
+    """Fresh data: the stored report (or its preview) at once; else create or join the scrape job."""
     # Remembered not_found/private endings answer at once: no Apify run, no charge, the same problem.
     misses.refuse_if_missing(db_session=db_session, username=username)
     creator = db_session.scalar(select(Creator).where(Creator.username == username))
     fresh = creator is not None and reports.freshness(creator).fresh
     if creator is not None and fresh and not refresh:
-        return view(db_session=db_session, scope=scope, creator=creator)
+        return reads.scoped_view(db_session=db_session, scope=scope, creator_id=creator.id)
     unlocked = creator is not None and unlocks.has_access(db_session=db_session, scope=scope, creator_id=creator.id)
     if jobs_service.get_in_flight(db_session=db_session, username=username) is None:
         _limit_new_scrapes(db_session, scope)  # a new scrape costs an Apify run even when the caller is refunded

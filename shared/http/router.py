@@ -17,9 +17,11 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers import Request, Response
 
 from shared import errors
+from shared.db import get_engine
 from shared.http.problems import InternalError, MethodNotAllowed, PayloadTooLarge, problem_response
 from shared.logs import LogContext, bind_context, configure_logging, parse_trace_header
 from shared.text import multiline_fields, refuse_control_characters
@@ -48,7 +50,17 @@ class Reply:
     status: int
 
 
-Handler = Callable[..., BaseModel | list[BaseModel] | Reply | Response | None]
+@dataclass(frozen=True)
+class Cacheable:
+    """A JSON body served as it is (already validated when it was stored) with an ETag: the router answers
+    If-None-Match with 304 and no body."""
+
+    body: str | None  # JSON text; None only when the caller's If-None-Match holds
+    etag: str
+    cache_control: str = "private, no-cache"  # each use revalidates; a 304 costs one small query
+
+
+Handler = Callable[..., BaseModel | list[BaseModel] | Reply | Cacheable | Response | None]
 
 
 @dataclass
@@ -70,6 +82,14 @@ class Route:
         self.params = tuple(re.findall(r"{(\w+)}", self.template))
         regex = re.sub(r"{(\w+)}", r"(?P<\1>[^/]*)", re.escape(self.template).replace(r"\{", "{").replace(r"\}", "}"))
         self.pattern = re.compile(f"^{regex}$")
+
+
+def _conditional(request: Request, result: Cacheable) -> Response:
+    headers = {"ETag": result.etag, "Cache-Control": result.cache_control, "Vary": "Authorization, X-Team-Id"}
+    wanted = {tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")}
+    if result.etag.removeprefix("W/") in wanted or "*" in wanted or result.body is None:
+        return Response(status=304, headers=headers)
+    return Response(result.body, status=200, mimetype="application/json", headers=headers)
 
 
 def validation_problem(exc: ValidationError, where: str) -> errors.InvalidInput:
@@ -134,6 +154,8 @@ class Router:
         result = route.handler(ctx, **kwargs)
         if isinstance(result, Response):
             return result
+        if isinstance(result, Cacheable):
+            return _conditional(request, result)
         if result is None:
             return Response(status=204 if route.status == 200 else route.status)
         status = route.status
@@ -144,6 +166,21 @@ class Router:
             [r.model_dump(mode="json") for r in result] if isinstance(result, list) else result.model_dump(mode="json")
         )
         return Response(json.dumps(payload), status=status, mimetype="application/json")
+
+    def _call_once_more_on_lost_connection(self, ctx: RequestContext, request: Request) -> Response:
+        """A read whose database connection died under it (a Supabase restart, a pooler failover) is tried once
+        more on a fresh connection: it costs the caller one retry, not a 500. Writes are not retried here."""
+        try:
+            return self._call(ctx, request)
+        except (DBAPIError, ConnectionError) as exc:
+            lost = isinstance(exc, ConnectionError) or bool(getattr(exc, "connection_invalidated", False))
+            if request.method not in ("GET", "HEAD") or not lost:
+                raise
+            # After a restart every pooled connection is dead (the driver's pre-ping can raise a bare socket
+            # error): drop them all, then try once more on a fresh one.
+            log.warning("database connection lost during a read; retrying once", extra={"error": repr(exc)})
+            get_engine().dispose()
+            return self._call(ctx, request)
 
     @staticmethod
     def _body(model: type[BaseModel], request: Request) -> BaseModel:
@@ -172,7 +209,7 @@ class Router:
         bind_context(LogContext(request_id=request_id, trace_id=trace_id, span_id=span_id))
         started = time.perf_counter()
         try:
-            response = self._call(RequestContext(request, request_id), request)
+            response = self._call_once_more_on_lost_connection(RequestContext(request, request_id), request)
         except errors.DomainError as exc:
             response = problem_response(exc, request_id=request_id, instance=request.path)
         except Exception:

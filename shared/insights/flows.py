@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared.analysis.models import CreatorInsights
+from shared.creators import documents
 from shared.events.schemas import CreatorAnalyzed
 from shared.insights import inputs
 from shared.insights.compute import compute_all
@@ -39,6 +40,7 @@ def apply(*, db_session: Session, event: CreatorAnalyzed) -> dict[str, Any]:
                 data=result.data,
             )
         )
+        documents.write(db_session=db_session, creator_id=event.creator_id)
     job = jobs_service.get(db_session=db_session, job_id=event.job_id, for_update=True)
     if job.status not in TERMINAL_STATUSES:
         fields: dict[str, Any] = {"done": len(result.ran), "total": len(result.ran) + len(result.failed)}

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from shared.config import get_settings
+from shared.creators import documents
 from shared.creators.models import MediaAsset
 from shared.events.schemas import CdnImageRequested
 from shared.jobs import service as jobs_service
@@ -40,6 +41,7 @@ def apply(*, db_session: Session, event: CdnImageRequested, result: dict[str, An
     else:
         asset.status, asset.error = "uploaded", None
         asset.content_sha256, asset.cdn_urls = result["sha256"], result["urls"]
+    documents.write(db_session=db_session, creator_id=asset.creator_id)
     if event.job_id is not None:
         jobs_service.count_stage_item(
             db_session=db_session, job_id=event.job_id, stage="cdn", failed=result.get("error")

@@ -5,7 +5,9 @@
 3. one new creator end to end: search -> scrape -> CDN -> analysis -> insights -> complete (goal <= 15 s)
 4. 20 new creators searched at once, until every job has ended (goal <= 60 s)
 
-Run: `make bench-search` (REQUESTS=2000 by default).
+5. the read path: 304 revalidation (1 client) and SQL statements per request (counted in-process)
+
+Run: `make bench-search` (REQUESTS=2000 by default; READ_ONLY=1 skips 2 and 4, for read-path comparisons).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from infra.local.demo import local_token
 from infra.local.stack import Stack
 
 REQUESTS = int(os.environ.get("REQUESTS", "2000"))
+READ_ONLY = os.environ.get("READ_ONLY") == "1"
 CLIENTS = 32
 DATASET = json.loads((Path(__file__).resolve().parents[2] / "infra/local/apify/sample_dataset.json").read_text())
 
@@ -36,14 +39,25 @@ class Api:
         self.headers = {"Authorization": f"Bearer {token}"}
         self.local = threading.local()
 
-    def call(self, method: str, path: str) -> tuple[int, Any]:
-        conn = getattr(self.local, "conn", None)
-        if conn is None:
-            conn = self.local.conn = http.client.HTTPConnection(self.host, int(self.port), timeout=30)
-        conn.request(method, path, headers=self.headers)
-        response = conn.getresponse()
-        body = response.read()
-        return response.status, json.loads(body) if body else None
+    def call(self, method: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        status, _, body = self.raw(method, path, headers)
+        return status, json.loads(body) if body else None
+
+    def raw(self, method: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+        for attempt in (1, 2):  # the server closes a keep-alive connection left idle: reconnect once
+            conn = getattr(self.local, "conn", None)
+            if conn is None:
+                conn = self.local.conn = http.client.HTTPConnection(self.host, int(self.port), timeout=30)
+            try:
+                conn.request(method, path, headers={**self.headers, **(headers or {})})
+                response = conn.getresponse()
+                return response.status, dict(response.getheaders()), response.read()
+            except (http.client.RemoteDisconnected, ConnectionError):
+                conn.close()
+                self.local.conn = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
 
 def wait_until_done(api: Api, job_id: str, timeout_s: float = 120) -> str:
@@ -72,7 +86,9 @@ def keep_inference_busy(url: str, stop: threading.Event) -> int:
     return runs
 
 
-def latency_run(api: Api, path: str, clients: int = CLIENTS) -> tuple[float, float, float]:
+def latency_run(
+    api: Api, path: str, clients: int = CLIENTS, headers: dict[str, str] | None = None, expect: int = 200
+) -> tuple[float, float, float]:
     """p50, p99 (ms) and requests/s of REQUESTS GETs from `clients` threads."""
     per_client = REQUESTS // clients
     samples: list[float] = []
@@ -82,9 +98,9 @@ def latency_run(api: Api, path: str, clients: int = CLIENTS) -> tuple[float, flo
         own = []
         for _ in range(per_client):
             started = time.perf_counter()
-            status, _ = api.call("GET", path)
+            status, _, _ = api.raw("GET", path, headers)
             own.append((time.perf_counter() - started) * 1000)
-            assert status == 200
+            assert status == expect, status
         with lock:
             samples.extend(own)
 
@@ -128,6 +144,20 @@ def main() -> int:
                 "-",
             )
         )
+        _, headers, _ = api.raw("GET", f"/v1/creators/{names[0]}")
+        if "ETag" in headers:
+            p50, p99, rps = latency_run(api, f"/v1/creators/{names[0]}", 1, {"If-None-Match": headers["ETag"]}, 304)
+            rows.append(
+                ("304 revalidation, 1 client", f"p50 {p50:.2f} ms, p99 {p99:.1f} ms", "<= 1.5 ms", f"{p50 / 1.5:.2f}x")
+            )
+        else:
+            rows.append(("304 revalidation, 1 client", "no ETag on this build", "<= 1.5 ms", "-"))
+        cached, new_caller = statements_per_request(env, names[0])
+        rows.append(
+            ("SQL statements per request", f"{cached} cached report, {new_caller} new caller's first", "1 / 2", "-")
+        )
+        if READ_ONLY:
+            return report(rows)
         stop = threading.Event()
         with ThreadPoolExecutor(1) as busy:
             batches = busy.submit(keep_inference_busy, env["FA_TASKS__INFERENCE_URL"], stop)
@@ -172,6 +202,34 @@ def main() -> int:
         rows.append((f"{len(batch)} new creators at once", f"{many:.2f} s ({outcome})", "<= 60 s", f"{many / 60:.2f}x"))
     finally:
         stack.down()
+    return report(rows)
+
+
+def statements_per_request(env: dict[str, str], name: str) -> tuple[int, int]:
+    """SQL statements one GET of a cached report issues, counted on the engine of an in-process API."""
+    from functions_framework import create_app
+    from sqlalchemy import event
+
+    from shared.config import reset_caches
+    from shared.db import get_engine
+
+    os.environ.update(env)
+    reset_caches()
+    client = create_app("api", str(Path(__file__).resolve().parents[2] / "functions/api/main.py")).test_client()
+    seen: list[str] = []
+    event.listen(get_engine(), "before_cursor_execute", lambda *args: seen.append(args[2]))
+    counts = []
+    for email in ("returning@brand.example", "new@brand.example"):
+        headers = {"Authorization": f"Bearer {local_token(env['FA_AUTH__HS256_SECRET'], email)}"}
+        if email.startswith("returning"):
+            client.get(f"/v1/creators/{name}", headers=headers)  # provisioned and seen: what follows is cached
+        seen.clear()
+        assert client.get(f"/v1/creators/{name}", headers=headers).status_code == 200
+        counts.append(len(seen))
+    return counts[0], counts[1]
+
+
+def report(rows: list[tuple[str, str, str, str]]) -> int:
     print(f"\nSearch benchmarks: {os.cpu_count()} CPUs, loopback, {REQUESTS} requests for latency")
     print(f"{'measure':<36} {'result':<58} {'goal':<17} ratio")
     for row in rows:

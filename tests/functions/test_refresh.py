@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
+from shared.creators import documents
 from shared.db import session_scope
 from shared.discovery import flows as discovery_flows
 from shared.events.schemas import DiscoveryRequested
@@ -70,6 +71,10 @@ def test_two_refreshes_give_a_three_point_series_and_growth(api, bearer, pipelin
                 ),
                 {"d": days, "f": followers, "i": snapshot_id},
             )
+        # Reports are materialized by the stages that change them; this edit of history stands in for time
+        # passing between scrapes, so the document is rewritten as the last scrape would have.
+        creator_id = db.scalar(text("SELECT id FROM creators WHERE username = 'nano_bakes'"))
+        documents.write(db_session=db, creator_id=creator_id)
     history = api.get("/v1/creators/nano_bakes", headers=brand).json["report"]["history"]
     assert [p["followers"] for p in history["series"]] == [4_000, 4_500, 4_800]
     assert history["growth"]["7d"]["followers_change"] == 300 and history["growth"]["7d"]["rate"] == 0.0667

@@ -7,10 +7,11 @@ from werkzeug.wrappers import Response
 
 from functions.api import deps
 from shared.auth import service as auth_service
+from shared.creators import reads
 from shared.creators import search as search_flow
 from shared.creators.schemas import normalize_username
 from shared.db import session_scope
-from shared.http.router import Reply, RequestContext, Router
+from shared.http.router import Cacheable, Reply, RequestContext, Router
 from shared.jobs import service as jobs_service
 from shared.jobs import stream as jobs_stream
 from shared.jobs.schemas import JobOut
@@ -28,6 +29,15 @@ def _job(ctx: RequestContext, raw: str) -> JobOut:
         return JobOut.model_validate(job)
 
 
+def _progress(ctx: RequestContext, raw: str) -> jobs_stream.Progress:
+    """The job, and the ETag its creator's report has for the caller's team (one more statement)."""
+    with session_scope() as db:
+        _, scope = deps.scope(ctx, db)
+        job = jobs_service.get_for_team(db_session=db, scope=scope, job_id=deps.parse_uuid(raw, "job id"))
+        etag = reads.scoped_view(db_session=db, scope=scope, creator_id=job.creator_id).etag if job.creator_id else None
+        return JobOut.model_validate(job), etag
+
+
 def register(router: Router) -> None:
     @router.post(
         "/v1/creators/{username}/search",
@@ -36,22 +46,27 @@ def register(router: Router) -> None:
         statuses=(202,),
         tags=("creators",),
     )
-    def search(ctx: RequestContext, username: str, query: SearchQuery) -> search_flow.SearchOut | Reply:
+    def search(ctx: RequestContext, username: str, query: SearchQuery) -> Reply | Cacheable:
         """200 with the report or a preview when we hold fresh data, else 202 with the (shared) scrape job."""
         name = normalize_username(username)
         with session_scope() as db:
             who, scope = deps.scope(ctx, db)
             auth_service.require_registered(who)
             outcome = search_flow.search(db_session=db, scope=scope, username=name, refresh=query.refresh)
-        return Reply(outcome, 202) if outcome.kind == "job" else outcome
+        if isinstance(outcome, reads.ReportView):
+            return Cacheable(outcome.body, outcome.etag)
+        return Reply(outcome, 202)
 
     @router.get("/v1/creators/{username}", response=search_flow.SearchOut, tags=("creators",))
-    def creator_report(ctx: RequestContext, username: str) -> search_flow.SearchOut:
-        """The full report when the caller's team has the creator unlocked, else the preview and its price."""
-        name = normalize_username(username)
+    def creator_report(ctx: RequestContext, username: str) -> Cacheable:
+        """The full report when the caller's team has the creator unlocked, else the preview and its price.
+        Carries an ETag: send it back as If-None-Match and an unchanged report answers 304."""
+        name, who, team = normalize_username(username), deps.claims(ctx), deps.requested_team(ctx)
         with session_scope() as db:
-            _, scope = deps.scope(ctx, db)
-            return search_flow.view_by_username(db_session=db, scope=scope, username=name)
+            view = reads.report_view(
+                db_session=db, claims=who, team_id=team, username=name, if_none_match=ctx.header("If-None-Match") or ""
+            )
+        return Cacheable(view.body, view.etag)
 
     @router.get("/v1/jobs/{job_id}", response=JobOut, tags=("creators",))
     def job_status(ctx: RequestContext, job_id: str) -> JobOut:
@@ -61,9 +76,9 @@ def register(router: Router) -> None:
     @router.get("/v1/jobs/{job_id}/events", tags=("creators",))
     def job_events(ctx: RequestContext, job_id: str) -> Response:
         """Server-Sent Events: a `progress` event whenever the job changes, then `end` at a terminal state."""
-        first = _job(ctx, job_id)
+        first = _progress(ctx, job_id)
         return Response(
-            jobs_stream.progress_events(first, lambda: _job(ctx, job_id)),
+            jobs_stream.progress_events(first, lambda: _progress(ctx, job_id)),
             mimetype="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )

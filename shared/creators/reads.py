@@ -1,0 +1,149 @@
+"""GET /v1/creators/{username} in one statement: the caller's user row and personal team, their membership of the
+team the request acts for, the creator's stored report document, whether that team has it unlocked, and the
+unlock price, all in one round trip. First sight of a caller (provisioning), an hourly last-seen update and a
+creator without a document yet take the longer path once, then the hot path serves."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from shared.auth import service as auth_service
+from shared.auth.schemas import Claims
+from shared.creators import documents
+from shared.credits.unlocks import UNLOCK_ACTION
+from shared.errors import NotFound
+from shared.teams.scope import TeamScope
+
+LAST_SEEN_EVERY = timedelta(hours=1)  # as shared.auth.service.provision
+_UNLOCKED = """
+           EXISTS (
+               SELECT 1 FROM unlocked_influencers unlock
+               WHERE unlock.team_id = member.team_id AND unlock.creator_id = creator.id AND unlock.expires_at > now()
+           ) AS unlocked,
+           (
+               SELECT rule.credits_cost FROM credit_pricing_rules rule JOIN teams plan ON plan.id = member.team_id
+               WHERE rule.action = :action AND rule.is_active AND rule.plan IN (plan.plan, 'any')
+               ORDER BY rule.plan = 'any' LIMIT 1
+           ) AS unlock_credits
+"""
+# The document travels as text (served as is, never parsed here), and not at all when the caller's ETag already
+# names its version (a 304 then costs no transfer); the preview needs only the profile.
+_REPORT = """
+           report.version, report.document -> 'profile' AS profile,
+           report.document -> 'provenance' ->> 'scraped_at' AS scraped_at,
+           CASE WHEN report.version = CAST(:known_version AS bigint) THEN NULL ELSE CAST(report.document AS text) END
+               AS document_text
+"""
+
+
+def _compact(sql: str) -> str:
+    """The statement on one line, its fragments filled in: the driver scans every character of the text on each
+    execution (pg8000's paramstyle conversion, pure Python), so indentation costs time on the hot path."""
+    filled = sql.replace("__UNLOCKED__", _UNLOCKED).replace("__REPORT__", _REPORT)
+    return " ".join(filled.split())
+
+
+# Both statements share the report, unlock and price columns; every value is a bound parameter.
+SCOPED = text(
+    _compact("""
+    SELECT __REPORT__, __UNLOCKED__
+    FROM (SELECT CAST(:team_id AS uuid) AS team_id) member
+    JOIN creators creator ON creator.id = :creator_id
+    LEFT JOIN creator_reports report ON report.creator_id = creator.id
+    """)
+)
+HOT_PATH = text(
+    _compact("""
+    SELECT u.id AS user_id, u.last_seen_at, member.team_id, member.role,
+           creator.id AS creator_id, __REPORT__, __UNLOCKED__
+    FROM users u
+    LEFT JOIN teams personal ON personal.created_by_user_id = u.id AND personal.is_personal
+    LEFT JOIN team_members member
+           ON member.user_id = u.id AND member.team_id = COALESCE(CAST(:team_id AS uuid), personal.id)
+    LEFT JOIN creators creator ON creator.username = :username
+    LEFT JOIN creator_reports report ON report.creator_id = creator.id
+    WHERE u.id = :user_id
+    """)
+)
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """What the route sends: the body as stored (no re-validation) and its ETag (version and unlock state)."""
+
+    body: str | None  # JSON text; None when the caller's If-None-Match still holds (304)
+    etag: str
+    kind: str  # report | preview
+
+
+def report_view(
+    *, db_session: Session, claims: Claims, team_id: uuid.UUID | None, username: str, if_none_match: str = ""
+) -> ReportView:
+    known = _known_version(if_none_match)
+    row = _hot_row(db_session, claims.sub, team_id, username, known)
+    stale = row is not None and (row.last_seen_at is None or row.last_seen_at < datetime.now(UTC) - LAST_SEEN_EVERY)
+    if row is None or stale:  # first sight, or the hourly last-seen update: the provisioning path, once
+        auth_service.provision(db_session=db_session, claims=claims)
+        row = _hot_row(db_session, claims.sub, team_id, username, known)
+        assert row is not None
+    if row.role is None:
+        raise NotFound("team not found")  # as scope_for: whether the team exists is not revealed
+    if row.creator_id is None:
+        raise NotFound(f"no creator @{username} yet: search for it first")
+    if row.version is None:  # held before documents existed and not backfilled: build it now, once
+        documents.write(db_session=db_session, creator_id=row.creator_id)
+        row = _hot_row(db_session, claims.sub, team_id, username, known)
+    view = _view(row, if_none_match)
+    if view is None:  # same version, but the unlock state or price changed: the body after all
+        view = _view(_hot_row(db_session, claims.sub, team_id, username, None), if_none_match)
+    assert view is not None
+    return view
+
+
+def scoped_view(*, db_session: Session, scope: TeamScope, creator_id: int) -> ReportView:
+    """The same view for a caller already resolved (a search that finds fresh data): one statement."""
+    values = {"team_id": scope.team_id, "creator_id": creator_id, "action": UNLOCK_ACTION, "known_version": None}
+    row = db_session.execute(SCOPED, values).first()
+    if row is None or row.version is None:
+        documents.write(db_session=db_session, creator_id=creator_id)
+        row = db_session.execute(SCOPED, values).first()
+    view = _view(row, "")
+    assert view is not None
+    return view
+
+
+def _view(row: Any, if_none_match: str) -> ReportView | None:
+    """The view of a row; None when the body is needed but the row left it out (its version was known)."""
+    fresh = documents.freshness_at(row.scraped_at)
+    # Weak: the body's age_hours moves with the clock; version, unlock state, freshness and price do not.
+    state = "u" if row.unlocked else f"l{row.unlock_credits}"
+    etag = f'W/"r{row.version}-{state}-f{int(fresh.fresh)}"'
+    kind = "report" if row.unlocked else "preview"
+    if etag in {tag.strip() for tag in if_none_match.split(",")}:
+        return ReportView(None, etag, kind)
+    if row.unlocked:
+        if row.document_text is None:
+            return None
+        return ReportView(documents.full_body_text(row.document_text, fresh), etag, kind)
+    preview = documents.preview_body(row.profile, fresh, action=UNLOCK_ACTION, credits=int(row.unlock_credits or 0))
+    return ReportView(json.dumps({"kind": "preview", "preview": preview}), etag, kind)
+
+
+def _known_version(if_none_match: str) -> int | None:
+    found = re.search(r'"r(\d+)-', if_none_match)
+    return int(found.group(1)) if found else None
+
+
+def _hot_row(
+    db_session: Session, user_id: uuid.UUID, team_id: uuid.UUID | None, username: str, known: int | None
+) -> Any:
+    values = {"user_id": user_id, "team_id": str(team_id) if team_id else None, "username": username}
+    return db_session.execute(HOT_PATH, {**values, "action": UNLOCK_ACTION, "known_version": known}).first()

@@ -1,0 +1,164 @@
+"""The read path: a stored report document that every stage rewrites, served in one statement with an ETag."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, event, select, text
+from sqlalchemy.pool import NullPool
+
+from shared.analysis import flows as analysis_flows
+from shared.creators import documents
+from shared.creators import report as reports
+from shared.creators.models import Creator
+from shared.db import get_engine, session_scope
+from tests.fixtures.pipeline import push, run_scrape, search
+
+pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("db", "pipeline")]
+LOCKED_FIELDS = ("posts", "analysis", "insights", "history", "biography", "caption", "provenance")
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(get_engine(), "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", record)
+
+
+def version(username: str) -> int:
+    with session_scope() as db:
+        creator_id = db.scalar(select(Creator.id).where(Creator.username == username))
+        return documents.version_of(db_session=db, creator_id=creator_id) or 0
+
+
+def get(api: Any, headers: dict[str, str], name: str, etag: str | None = None) -> Any:
+    extra = {"If-None-Match": etag} if etag else {}
+    return api.get(f"/v1/creators/{name}", headers={**headers, **extra})
+
+
+def test_every_stage_rewrites_the_document_and_the_get_shows_it(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    brand = bearer()
+    job = search(api, brand, "fitwithmaya").json["job"]
+    cdn_messages = run_scrape(pipeline, job, unique, cdn=True)
+    after_scrape = version("fitwithmaya")
+    first = get(api, brand, "fitwithmaya")
+    assert after_scrape == 1 and first.status_code == 200 and first.json["kind"] == "report"
+    assert first.headers["ETag"] == 'W/"r1-u-f1"' and first.headers["Cache-Control"] == "private, no-cache"
+    assert all(not image["cdn_urls"] for post in first.json["report"]["posts"] for image in post["images"])
+
+    for n, message in enumerate(cdn_messages, start=1):  # each re-hosted image is a new version
+        assert push("cdn", message, f"cdn-{message['asset_id']}") == 204
+        assert version("fitwithmaya") == after_scrape + n
+    after_cdn = get(api, brand, "fitwithmaya", etag=first.headers["ETag"])
+    assert after_cdn.status_code == 200, "the old ETag no longer matches"
+    assert all(image["cdn_urls"] for post in after_cdn.json["report"]["posts"] for image in post["images"])
+
+    with session_scope() as db:  # the analysis stage, with outputs as the inference service returns them
+        creator_id = db.scalar(select(Creator.id).where(Creator.username == "fitwithmaya"))
+        posts = analysis_flows.posts_of(db_session=db, creator_id=creator_id)
+        run = analysis_flows.ModelRun("language", "m", "r1", [{"label": "en", "score": 0.9}] * len(posts))
+        analysis_flows.record(
+            db_session=db, job_id=uuid.UUID(job["id"]), creator_id=creator_id, posts=posts, runs=[run]
+        )
+    assert version("fitwithmaya") == after_scrape + len(cdn_messages) + 1
+    analysed = get(api, brand, "fitwithmaya").json["report"]
+    assert analysed["posts"][0]["analysis"]["language"]["result"]["label"] == "en"
+
+    assert push("insights", {"job_id": job["id"], "creator_id": creator_id}, f"analyzed-{unique}") == 204
+    final = get(api, brand, "fitwithmaya")
+    assert version("fitwithmaya") == after_scrape + len(cdn_messages) + 2
+    assert final.json["report"]["insights"]["status"] == "complete"
+
+    # Golden: what the stored document serves is what the assembler makes from the same rows, now.
+    with session_scope() as db:
+        creator = db.scalar(select(Creator).where(Creator.username == "fitwithmaya"))
+        assembled = reports.full(db_session=db, creator=creator).model_dump(mode="json")
+    served = final.json["report"]
+    assert {k: v for k, v in served.items() if k != "freshness"} == {
+        k: v for k, v in assembled.items() if k != "freshness"
+    }
+    assert served["freshness"]["stale_after"] == assembled["freshness"]["stale_after"]
+
+    # Revalidation: an unchanged report answers 304 with no body.
+    again = get(api, brand, "fitwithmaya", etag=final.headers["ETag"])
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == final.headers["ETag"]
+
+
+def test_a_locked_team_gets_the_preview_and_no_report_field(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    run_scrape(pipeline, search(api, bearer(), "nano_bakes").json["job"], unique)
+    outsider = bearer()
+    response = get(api, outsider, "nano_bakes")
+    assert response.status_code == 200 and response.json["kind"] == "preview"
+    preview = response.json["preview"]
+    assert preview["locked"] is True and preview["unlock_price"] == {"action": "profile_unlock", "credits": 25}
+    assert preview["profile"]["username"] == "nano_bakes"
+    body = json.dumps(response.json)
+    assert not [field for field in LOCKED_FIELDS if f'"{field}"' in body], body
+    assert response.headers["ETag"].startswith('W/"r1-l25')
+
+
+def test_a_cached_report_costs_one_statement(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    brand = bearer()
+    run_scrape(pipeline, search(api, brand, "surf.lisboa").json["job"], unique)
+    get(api, brand, "surf.lisboa")  # this caller's first GET: last-seen bookkeeping may run
+    with statements() as seen:
+        assert get(api, brand, "surf.lisboa").status_code == 200
+    assert len(seen) == 1, seen
+    with statements() as seen:
+        assert get(api, brand, "surf.lisboa", etag=get(api, brand, "surf.lisboa").headers["ETag"]).status_code == 304
+    assert len(seen) == 2  # the GET that fetched the ETag, and the revalidation
+
+
+def test_a_database_restart_mid_run_costs_no_500(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    brand = bearer()
+    run_scrape(pipeline, search(api, brand, "cocina_de_ana").json["job"], unique)
+    stop, kills = threading.Event(), [0]
+
+    def terminate_backends() -> None:
+        killer = create_engine(get_engine().url, poolclass=NullPool)
+        while not stop.is_set():
+            with killer.begin() as connection:
+                kills[0] += connection.execute(
+                    text(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                        " AND backend_type = 'client backend'"
+                    )
+                ).scalar_one()
+            stop.wait(0.4)  # a restart every 0.4 s: each one drops every connection at once
+        killer.dispose()
+
+    killer_thread = threading.Thread(target=terminate_backends)
+    killer_thread.start()
+    try:
+        statuses = [get(api, brand, "cocina_de_ana").status_code for _ in range(150)]
+    finally:
+        stop.set()
+        killer_thread.join()
+    assert kills[0] > 0, "backends were terminated during the loop"
+    assert set(statuses) == {200}, statuses
+
+
+def test_the_job_stream_sends_the_reports_etag(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    brand = bearer()
+    job = search(api, brand, "kuechenliebe").json["job"]
+    run_scrape(pipeline, job, unique)
+    with session_scope() as db:  # end the job so the stream closes (its later stages are not under test)
+        db.execute(text("UPDATE jobs SET status = 'complete', finished_at = now() WHERE id = :j"), {"j": job["id"]})
+    frames = api.get(f"/v1/jobs/{job['id']}/events", headers=brand).get_data(as_text=True)
+    report = next(f for f in frames.split("\n\n") if f.startswith("event: report"))
+    sent = json.loads(report.split("data: ", 1)[1])
+    assert sent == {"username": "kuechenliebe", "etag": get(api, brand, "kuechenliebe").headers["ETag"]}
