@@ -82,3 +82,20 @@ def test_schema_guards_hold(scratch: Engine) -> None:
                 ),
                 {"t": team_id},
             )
+
+
+def test_0009_backfills_a_document_for_every_creator_held(scratch: Engine) -> None:
+    _run(scratch, "upgrade", "0008")
+    with scratch.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO creators (username, full_name, followers_count, is_verified, is_private, is_business,"
+                " source, scraped_at) VALUES ('held_before', 'Held Before', 1234, false, false, false, 'apify', now())"
+            )
+        )
+    _run(scratch, "upgrade", "0009")
+    with scratch.connect() as connection:
+        version, document = connection.execute(text("SELECT version, document FROM creator_reports")).one()
+    assert version == 1
+    assert document["profile"]["username"] == "held_before" and document["profile"]["followers_count"] == 1234
+    assert document["posts"] == [] and document["insights"]["status"] == "pending"
