@@ -139,7 +139,7 @@ def jwks(test_environment: pytest.MonkeyPatch) -> Iterator[JwksServer]:
     test_environment.setenv("FA_AUTH__JWKS_URL", server.url)
     test_environment.setenv("FA_AUTH__JWT_ISSUER", server.issuer)
     test_environment.setenv("FA_AUTH__HS256_SECRET", HS256_SECRET)
-    test_environment.setenv("FA_AUTH__SUPABASE_URL", server.base)
+    test_environment.setenv("FA_AUTH__SUPABASE_URL", server.supabase.base)
     test_environment.setenv("FA_AUTH__SUPABASE_SERVICE_KEY", SUPABASE_SERVICE_KEY)
     reset_caches()
     yield server

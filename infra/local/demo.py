@@ -154,6 +154,22 @@ def grant_demo_credits(stack: Stack, api: str, token: str) -> None:
     print(f"  POST /v1/admin/credits/grants -> {status}: balance {row.get('balance_after')}")
 
 
+def show_free_signup(stack: Stack, api: str) -> None:
+    """A free signup through the Supabase Auth stand-in: invite, the mail's link, the first sign-in."""
+    email = f"newbrand-{uuid.uuid4().hex[:6]}@brand.example"
+    base = stack.env["FA_AUTH__SUPABASE_URL"]
+    print(f"\nFree signup (no password ever reaches us): POST /v1/signup/free for {email}")
+    status, body = call("POST", f"{api}/v1/signup/free", "", {"email": email})
+    print(f"  -> {status} {body.get('status')}: {body.get('detail')}")
+    _, sent = call("GET", f"{base}/_standin/invites", "")
+    token = next(m["token"] for m in sent["invites"] if m["email"] == email)
+    _, session = call("POST", f"{base}/auth/v1/verify", "", {"type": "invite", "email": email, "token": token})
+    print("  the invite link verified by Supabase Auth -> a session (the person would set a password next)")
+    _, me = call("GET", f"{api}/v1/me", session["access_token"])
+    team = me["teams"][0]
+    print(f"  GET /v1/me -> {me['email']}: personal team {team['team']['name']!r} on the {team['team']['plan']} plan")
+
+
 def show_discovery(stack: Stack, timeout_s: float = 150) -> None:
     """One discovery tick, as Cloud Scheduler would fire it; the system jobs it queues run the whole pipeline."""
     from sqlalchemy import create_engine, text
@@ -233,6 +249,7 @@ def run_demo(stack: Stack) -> None:
     status, body = call("POST", f"{api}/v1/creators/secret.garden/search", token)
     job = wait_for_job(api, body["job"]["id"], token)
     print(f"  job {job['status']}: {job['reason']}")
+    show_free_signup(stack, api)
     show_discovery(stack)
     print(f"\nDemo complete in {time.monotonic() - started:.1f}s. Logs: {stack.logs}")
 

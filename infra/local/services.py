@@ -61,6 +61,22 @@ def apify_standin(logs: Path) -> ModuleProcess:
     )
 
 
+def supabase_auth_standin(logs: Path, jwt_secret: str, issuer: str) -> ModuleProcess:
+    """GoTrue's admin API and sign-in (invites, user lookups, sessions signed with this run's HS256 secret)."""
+    service_key = "local-supabase-service-key-" + secrets.token_hex(12)
+    return ModuleProcess(
+        "supabase-auth",
+        "infra.local.supabase_standin",
+        logs,
+        "/health",
+        env_vars=(
+            ("FA_AUTH__SUPABASE_URL", "http://127.0.0.1:{port}"),
+            ("FA_AUTH__SUPABASE_SERVICE_KEY", service_key),
+        ),
+        args=("--jwt-secret", jwt_secret, "--issuer", issuer, "--service-key", service_key),
+    )
+
+
 def stripe_checkout_standin(logs: Path, localstripe_port: int) -> ModuleProcess:
     """Checkout and Portal at Stripe's seam, forwarding the rest to localstripe; a webhook secret per run."""
     return ModuleProcess(

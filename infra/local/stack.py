@@ -25,7 +25,14 @@ from infra.functions import FUNCTIONS as DEPLOYED
 from infra.local import provision
 from infra.local.components import REPO, Postgres, PubSubEmulator, localstripe, moto_s3, tasks_emulator, wait_healthy
 from infra.local.processes import StackError
-from infra.local.services import Function, InferenceService, Scheduler, apify_standin, stripe_checkout_standin
+from infra.local.services import (
+    Function,
+    InferenceService,
+    Scheduler,
+    apify_standin,
+    stripe_checkout_standin,
+    supabase_auth_standin,
+)
 from shared.events.topics import DEAD_LETTER_TOPIC, SUBSCRIPTIONS, Topic
 
 PROJECT = "following-local"
@@ -54,6 +61,7 @@ class Stack:
     functions: dict[str, Function] = field(default_factory=dict)
     stripe: bool = True  # False: no local Stripe, billing reports "not configured"
     overrides: dict[str, str] = field(default_factory=dict)  # settings for every process (fault tests)
+    jwt_secret: str = ""  # this run's HS256 secret (Supabase-shaped local tokens), made by `up`
 
     @property
     def logs(self) -> Path:
@@ -71,11 +79,14 @@ class Stack:
         shutil.rmtree(postgres.data_dir, ignore_errors=True)
         self.logs.mkdir(parents=True)
         print(f"Starting the local stack (logs in {self.logs})", flush=True)
+        # Local sign-in: Supabase-shaped HS256 tokens with a secret made for this run (see infra.local.demo).
+        self.jwt_secret = secrets.token_urlsafe(32)
         services: list[Any] = [
             PubSubEmulator(self.logs),
             tasks_emulator(self.logs),
             moto_s3(self.logs),
             apify_standin(self.logs),
+            supabase_auth_standin(self.logs, self.jwt_secret, LOCAL_ISSUER),
         ]
         if self.stripe:
             ledger = localstripe(self.logs)
@@ -125,9 +136,8 @@ class Stack:
     def _env(self, postgres: Postgres, services: list[Any]) -> dict[str, str]:
         env = {
             "FA_PROFILE": "local",
-            # Local sign-in: tokens are HS256 with a secret made for this run (see infra.local.demo).
             "FA_AUTH__JWT_ISSUER": LOCAL_ISSUER,
-            "FA_AUTH__HS256_SECRET": secrets.token_urlsafe(32),
+            "FA_AUTH__HS256_SECRET": self.jwt_secret,
             "FA_PUBSUB__PROJECT_ID": PROJECT,
             "FA_TASKS__PROJECT_ID": PROJECT,
             "FA_TASKS__LOCATION": LOCATION,

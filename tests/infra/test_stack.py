@@ -52,8 +52,8 @@ def test_stack_up_provisions_everything_and_down_stops_everything() -> None:
         assert "thumbnails" in {b["Name"] for b in s3.list_buckets()["Buckets"]}
         assert (root / "stack.env").read_text().count("export FA_") >= 8
         pids = [c.process.pid for c in stack.components if getattr(c, "process", None)]
-        # pubsub, tasks, s3, apify, localstripe, checkout, inference, scheduler, functions
-        assert len(pids) == 8 + len(FUNCTIONS)
+        # pubsub, tasks, s3, apify, supabase-auth, localstripe, checkout, inference, scheduler, functions
+        assert len(pids) == 9 + len(FUNCTIONS)
     finally:
         stack.down()
     time.sleep(0.5)
