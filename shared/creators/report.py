@@ -129,27 +129,6 @@ def freshness_at(scraped_at: datetime | None) -> Freshness:
     )
 
 
-def _avatar(db_session: Session, creator: Creator) -> Avatar | None:
-    asset = db_session.scalar(
-        select(MediaAsset).where(MediaAsset.creator_id == creator.id, MediaAsset.kind == "avatar")
-    )
-    return Avatar(status=asset.status, cdn_urls=asset.cdn_urls or {}) if asset else None
-
-
-def preview(*, db_session: Session, creator: Creator, price: UnlockPrice) -> PreviewOut:
-    profile = ProfileOut(
-        username=creator.username,
-        full_name=creator.full_name,
-        followers_count=creator.followers_count,
-        is_verified=creator.is_verified,
-        is_private=creator.is_private,
-        avatar=_avatar(db_session, creator),
-    )
-    return PreviewOut(
-        profile=profile, posts_count=creator.posts_count, unlock_price=price, freshness=freshness(creator)
-    )
-
-
 def full(*, db_session: Session, creator: Creator, job: JobOut | None = None) -> ReportOut:
     posts = db_session.scalars(
         select(Post).where(Post.creator_id == creator.id).order_by(Post.posted_at.desc().nulls_last())
