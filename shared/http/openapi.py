@@ -14,6 +14,15 @@ from shared.http.router import RequestContext, Route, Router
 
 REF = "#/components/schemas/{model}"
 Mode = Literal["validation", "serialization"]
+USERNAME = {  # Instagram's rules, as shared.creators.schemas enforces them (case is folded)
+    "type": "string",
+    "pattern": r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$",
+    "minLength": 1,
+    "maxLength": 30,
+}
+UUID = {"type": "string", "format": "uuid"}
+# Path parameters by name: a generated client knows a username's pattern and an id's format.
+PATH_PARAMETERS: dict[str, dict[str, Any]] = {"username": USERNAME, "job_id": UUID, "team_id": UUID, "user_id": UUID}
 
 
 def _models(router: Router) -> list[tuple[type[BaseModel], Mode]]:
@@ -43,13 +52,17 @@ def openapi_document(router: Router) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for route in router.routes:
         parameters: list[dict[str, Any]] = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in route.params
+            {"name": p, "in": "path", "required": True, "schema": PATH_PARAMETERS.get(p, {"type": "string"})}
+            for p in route.params
         ]
         if route.query is not None:
             schema = route.query.model_json_schema(ref_template=REF)
             required = set(schema.get("required", []))
             for name, prop in schema.get("properties", {}).items():
-                parameters.append({"name": name, "in": "query", "required": name in required, "schema": prop})
+                parameter = {"name": name, "in": "query", "required": name in required, "schema": prop}
+                if prop.get("type") == "array":  # comma-separated, as the router reads them (query_values)
+                    parameter.update(style="form", explode=False)
+                parameters.append(parameter)
         operation: dict[str, Any] = {
             "operationId": route.handler.__name__,
             "summary": _summary(route),

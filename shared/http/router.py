@@ -13,11 +13,12 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_origin
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DBAPIError
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request, Response
 
 from shared import errors
@@ -92,6 +93,19 @@ def _conditional(request: Request, result: Cacheable) -> Response:
     return Response(result.body, status=200, mimetype="application/json", headers=headers)
 
 
+def query_values(model: type[BaseModel], args: MultiDict[str, str]) -> dict[str, Any]:
+    """Query parameters for `model`: a list field takes comma-separated values, repeated or not
+    (`?a=x,y` or `?a=x&a=y`); any other field its first value."""
+    values: dict[str, Any] = {}
+    for name in args:
+        field = model.model_fields.get(name)
+        if field is not None and get_origin(field.annotation) is list:
+            values[name] = [part.strip() for raw in args.getlist(name) for part in raw.split(",") if part.strip()]
+        else:
+            values[name] = args.get(name)
+    return values
+
+
 def validation_problem(exc: ValidationError, where: str) -> errors.InvalidInput:
     """A 400 that names each invalid field and why."""
     details = [{"location": where, "field": ".".join(map(str, e["loc"])), "reason": e["msg"]} for e in exc.errors()]
@@ -146,7 +160,7 @@ class Router:
         refuse_control_characters(request.args.to_dict(flat=False), where="query")
         if route.query is not None:
             try:
-                kwargs["query"] = route.query.model_validate(request.args.to_dict())
+                kwargs["query"] = route.query.model_validate(query_values(route.query, request.args))
             except ValidationError as exc:
                 raise validation_problem(exc, "query") from exc
         if route.body is not None:

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.pool import NullPool
 
 from shared.analysis import flows as analysis_flows
+from shared.catalogue.models import CreatorSearch
 from shared.creators import documents
 from shared.creators import report as reports
 from shared.creators.models import Creator
@@ -91,6 +92,19 @@ def test_every_stage_rewrites_the_document_and_the_get_shows_it(api, bearer, pip
         k: v for k, v in assembled.items() if k != "freshness"
     }
     assert served["freshness"]["stale_after"] == assembled["freshness"]["stale_after"]
+
+    # The catalogue row moved with the document, in the same transaction: the search filters see the insights.
+    with session_scope() as db:
+        row = db.get(CreatorSearch, creator_id)
+        assert row is not None
+        assert (row.followers, row.median_er, row.languages, row.quality_state) == (
+            served["profile"]["followers_count"],
+            served["insights"]["data"]["engagement"]["median_er"],
+            ["en"],
+            served["insights"]["data"]["audience_quality"]["state"],
+        )
+    found = api.get("/v1/discovery/creators?languages=en", headers=brand).json["items"]
+    assert [hit["profile"]["username"] for hit in found] == ["fitwithmaya"] and found[0]["locked"] is False
 
     # Revalidation: an unchanged report answers 304 with no body.
     again = get(api, brand, "fitwithmaya", etag=final.headers["ETag"])

@@ -37,7 +37,7 @@ def upgrade() -> None:
 
     with Session(bind=op.get_bind()) as session:
         for creator_id in session.scalars(sa.text("SELECT id FROM creators ORDER BY id")):
-            documents.write(db_session=session, creator_id=creator_id)
+            documents.write(db_session=session, creator_id=creator_id, index=False)
         session.flush()
 
 

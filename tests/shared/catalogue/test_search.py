@@ -1,0 +1,162 @@
+"""Catalogue search through the API on a seeded catalogue with known answers: each filter, each sort, facets,
+previews only, keyset pages that stay exact while creators are added, and 400s for bad filters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from shared.creators.report import PREVIEW_PROFILE
+from tests.fixtures import catalogue
+
+DAY = timedelta(days=1)
+NOW = datetime.now(UTC)
+CREATORS: dict[str, dict[str, Any]] = {
+    "ana_fit": dict(followers=50_000, median_er=0.05, categories=["fitness", "food"], languages=["es"],
+                    country="ES", verified=True, business=False, sponsored_share=0.1, quality_score=80.0,
+                    quality_state="ready", growth_30d=0.05, scraped_at=NOW - DAY, bio="entrenamiento y comida"),
+    "ben_food": dict(followers=200_000, median_er=0.02, categories=["food", "travel"], languages=["en"],
+                     country="GB", verified=False, business=True, sponsored_share=0.4, quality_score=55.0,
+                     quality_state="ready", growth_30d=-0.01, scraped_at=NOW - 20 * DAY, bio="food and travel"),
+    "cara_travel": dict(followers=8_000, median_er=0.09, categories=["travel"], languages=["en", "fr"],
+                        country="FR", verified=False, business=False, sponsored_share=0.0, quality_score=30.0,
+                        quality_state="low_confidence", growth_30d=None, scraped_at=NOW - 2 * DAY,
+                        bio="travel diaries from paris"),
+    "dan_games": dict(followers=1_200_000, median_er=None, categories=["gaming", "technology"], languages=["de"],
+                      country="DE", verified=True, business=True, sponsored_share=None, quality_score=None,
+                      quality_state="not_ready", growth_30d=None, scraped_at=NOW - 3 * DAY, bio="zocken"),
+    "eva_beauty": dict(followers=90_000, median_er=0.03, categories=["beauty", "fashion"], languages=["pt"],
+                       country="BR", verified=False, business=True, sponsored_share=0.6, quality_score=70.0,
+                       quality_state="ready", growth_30d=0.12, scraped_at=NOW - 4 * DAY, bio="maquiagem"),
+}  # fmt: skip
+
+CASES = [
+    ("", ["dan_games", "ben_food", "eva_beauty", "ana_fit", "cara_travel"]),
+    ("min_followers=10000&max_followers=100000", ["eva_beauty", "ana_fit"]),
+    ("min_er=0.03&sort=er", ["cara_travel", "ana_fit", "eva_beauty"]),
+    ("max_er=0.025", ["ben_food"]),
+    ("categories=food", ["ben_food", "ana_fit"]),
+    ("categories=food,travel", ["ben_food", "ana_fit", "cara_travel"]),
+    ("categories=food&categories=travel&categories_match=all", ["ben_food"]),
+    ("languages=en", ["ben_food", "cara_travel"]),
+    ("languages=de,pt", ["dan_games", "eva_beauty"]),
+    ("country=FR", ["cara_travel"]),
+    ("verified=true", ["dan_games", "ana_fit"]),
+    ("business=false", ["ana_fit", "cara_travel"]),
+    ("max_sponsored_share=0.2", ["ana_fit", "cara_travel"]),
+    ("min_quality=60&sort=quality", ["ana_fit", "eva_beauty"]),
+    ("quality_state=ready", ["ben_food", "eva_beauty", "ana_fit"]),
+    ("min_growth_30d=0&sort=growth", ["eva_beauty", "ana_fit"]),
+    ("scraped_within_days=7", ["dan_games", "eva_beauty", "ana_fit", "cara_travel"]),
+    ("sort=er", ["cara_travel", "ana_fit", "eva_beauty", "ben_food", "dan_games"]),  # unknown ER last
+    ("sort=growth", ["eva_beauty", "ana_fit", "ben_food", "dan_games", "cara_travel"]),  # nulls by id, newest first
+    ("sort=quality&business=true", ["eva_beauty", "ben_food", "dan_games"]),
+    ("q=paris", ["cara_travel"]),
+    ("q=eva_beauty", ["eva_beauty"]),
+    ("q=travel&sort=followers", ["ben_food", "cara_travel"]),
+]
+
+
+@pytest.fixture
+def seeded(db: None) -> dict[str, int]:
+    return {name: catalogue.add(name, **dict(columns)) for name, columns in CREATORS.items()}
+
+
+def names(page: dict[str, Any]) -> list[str]:
+    return [hit["profile"]["username"] for hit in page["items"]]
+
+
+@pytest.mark.parametrize(("query", "expected"), CASES, ids=[q or "all" for q, _ in CASES])
+def test_each_filter_and_sort_gives_the_known_answer(api, bearer, seeded, query, expected) -> None:  # type: ignore[no-untyped-def]
+    response = api.get(f"/v1/discovery/creators?{query}", headers=bearer())
+    assert response.status_code == 200, response.json
+    assert names(response.json) == expected
+
+
+def test_hits_are_previews_and_unlocked_ones_say_so(api, bearer, seeded) -> None:  # type: ignore[no-untyped-def]
+    brand = bearer()
+    team = api.get("/v1/me", headers=brand).json["personal_team_id"]
+    catalogue.unlock(team, seeded["ana_fit"])
+    page = api.get("/v1/discovery/creators", headers=brand).json
+    for hit in page["items"]:
+        assert set(hit) == {"profile", "posts_count", "locked", "unlock_price", "freshness", "relevance"}
+        assert set(hit["profile"]) == set(PREVIEW_PROFILE)
+        assert hit["unlock_price"]["action"] == "profile_unlock" and hit["unlock_price"]["credits"] > 0
+        assert hit["locked"] is (hit["profile"]["username"] != "ana_fit")
+    text = str(page)
+    for secret in ("median_er", "quality", "categories", "entrenamiento", "biography", "0.05"):
+        assert secret not in text.replace("'categories': [", "")  # facet names aside, no report value leaks
+
+
+def test_facets_count_categories_and_languages_under_the_filter(api, bearer, seeded) -> None:  # type: ignore[no-untyped-def]
+    facets = api.get("/v1/discovery/creators?categories=food,travel", headers=bearer()).json["facets"]
+    assert facets["categories"] == [
+        {"value": "food", "creators": 2},
+        {"value": "travel", "creators": 2},
+        {"value": "fitness", "creators": 1},
+    ]
+    assert facets["languages"] == [
+        {"value": "en", "creators": 2},
+        {"value": "es", "creators": 1},
+        {"value": "fr", "creators": 1},
+    ]
+
+
+def test_relevance_ranks_the_closest_text_first(api, bearer, seeded) -> None:  # type: ignore[no-untyped-def]
+    page = api.get("/v1/discovery/creators?q=cara_trav", headers=bearer()).json
+    assert page["sort"] == "relevance" and names(page)[0] == "cara_travel"
+    assert page["items"][0]["relevance"] > 0.5
+
+
+def test_pages_hold_every_creator_exactly_once_while_creators_are_added(api, bearer, db) -> None:  # type: ignore[no-untyped-def]
+    for n in range(30):
+        catalogue.add(f"creator_{n:02d}", followers=1_000 * (n % 10), median_er=0.01)  # ties: order by id
+    brand, seen, cursor, added = bearer(), [], None, 0
+    while True:
+        suffix = f"&cursor={cursor}" if cursor else ""
+        page = api.get(f"/v1/discovery/creators?limit=7&sort=followers{suffix}", headers=brand).json
+        seen += names(page)
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+        for followers in (100, 5_500, 50_000):  # below, inside and above the pages already served
+            catalogue.add(f"late_{added}", followers=followers)
+            added += 1
+    assert len(seen) == len(set(seen))
+    assert {f"creator_{n:02d}" for n in range(30)} <= set(seen)
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("categories=astrology", "unknown categories"),
+        ("min_followers=10&max_followers=5", "min_followers is greater than max_followers"),
+        ("min_er=0.5&max_er=0.1", "min_er is greater than max_er"),
+        ("sort=relevance", "sort=relevance needs q"),
+        ("country=fr", "country"),
+        ("languages=english", "ISO 639"),
+        ("limit=0", "limit"),
+        ("cursor=not-a-cursor!", "invalid cursor"),
+        ("colour=red", "colour"),
+    ],
+)
+def test_bad_filters_are_400_with_a_reason(api, bearer, seeded, query, reason) -> None:  # type: ignore[no-untyped-def]
+    response = api.get(f"/v1/discovery/creators?{query}", headers=bearer())
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+    assert reason in response.json["detail"]
+
+
+def test_a_tampered_or_misused_cursor_is_400(api, bearer, seeded) -> None:  # type: ignore[no-untyped-def]
+    brand = bearer()
+    cursor = api.get("/v1/discovery/creators?limit=2", headers=brand).json["next_cursor"]
+    flipped = cursor[:-3] + ("A" if cursor[-3] != "A" else "B") + cursor[-2:]
+    for query, reason in (
+        (f"limit=2&cursor={flipped}", "altered"),
+        (f"limit=2&sort=er&cursor={cursor}", "another sort or other filters"),
+        (f"limit=2&verified=true&cursor={cursor}", "another sort or other filters"),
+    ):
+        response = api.get(f"/v1/discovery/creators?{query}", headers=brand)
+        assert response.status_code == 400 and reason in response.json["detail"], response.json
+    assert api.get(f"/v1/discovery/creators?limit=2&cursor={cursor}", headers=brand).status_code == 200
