@@ -9,7 +9,7 @@ EMU_STAMP := $(EMU)/.installed
 CHECKOV := .venv-checkov
 CHECKOV_STAMP := $(CHECKOV)/.installed
 
-.PHONY: demo dev down test lint typecheck openapi bench-imports bench-inference bench-insights bench-search bench-gpu tick tf-manifest functions-bundle infra-checks setup emulators system-deps clean
+.PHONY: demo dev down test lint typecheck openapi bench-imports bench-inference bench-insights bench-catalogue bench-search bench-gpu tick tf-manifest functions-bundle infra-checks setup emulators system-deps clean
 
 demo: setup emulators  ## start the local stack, run a demo through it, stop it
 	$(PY) -m infra.local.demo
@@ -68,6 +68,9 @@ bench-gpu: setup  ## GPU figures (on a GPU machine: tests/benchmarks/bench_gpu.s
 
 bench-insights: setup  ## insights time per creator (12 and 50 posts) and peak RSS
 	PYTHONPATH=. $(PY) tests/benchmarks/bench_insights.py
+
+bench-catalogue: setup  ## catalogue search and lookalikes latency at 10k and 100k synthetic creators, HNSW recall
+	PYTHONPATH=. $(PY) tests/benchmarks/bench_catalogue.py
 
 bench-search: setup emulators  ## search latency, end-to-end and batch times on the local stack
 	PYTHONPATH=. $(PY) tests/benchmarks/bench_search.py

@@ -191,6 +191,8 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 
+_ORIGIN = re.compile(r"^https://[a-z0-9.-]+(:\d+)?$")  # scheme and host (and port), nothing else
+
 # Secrets every prod instance needs; Secret Manager names are in shared.secrets.
 REQUIRED_PROD_SECRETS: tuple[tuple[str, str], ...] = (
     ("database", "url"),
@@ -221,6 +223,8 @@ class Settings(BaseSettings):
     gcp_project: str | None = None
     log_level: str = "INFO"
     freshness_days: int = Field(default=7, ge=1)
+    # Browser origins allowed to call the API (exact, e.g. https://app.following.ae); shared.http.cors.
+    cors_origins: tuple[str, ...] = ()
 
     database: DatabaseSettings = DatabaseSettings()
     pubsub: PubSubSettings = PubSubSettings()
@@ -277,6 +281,9 @@ class Settings(BaseSettings):
             problems.append("emulator hosts are set outside the local profile")
         if self.cdn.local_hosts:
             problems.append("cdn.local_hosts (non-public fetch targets) is set outside the local profile")
+        if "*" in self.cors_origins:
+            problems.append("cors_origins has '*': name each frontend origin")
+        problems += [f"cors_origins: {o!r} is not an https origin" for o in self.cors_origins if not _ORIGIN.match(o)]
         if problems:
             raise ValueError(f"refusing to start with profile={self.profile}: " + "; ".join(problems))
         return self

@@ -143,6 +143,10 @@ class Stack:
             "FA_TASKS__LOCATION": LOCATION,
             # The local functions-framework servers take many requests at once (Cloud Functions: one each).
             "FA_DATABASE__POOL_SIZE": "8",
+            # A frontend dev server on its usual ports may call the local API (shared.http.cors).
+            "FA_CORS_ORIGINS": json.dumps(
+                [f"http://{h}:{p}" for h in ("localhost", "127.0.0.1") for p in (3000, 5173)]
+            ),
             **postgres.env(),
         }
         for service in services:

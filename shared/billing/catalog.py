@@ -23,6 +23,8 @@ class Offer:
     interval: str | None
     price_id: str | None
     package_id: int
+    name: str = ""
+    currency: str = "usd"
 
 
 def plan_of(code: str) -> str:
@@ -33,7 +35,18 @@ def offers(*, db_session: Session) -> list[Offer]:
     prices = get_settings().stripe.prices
     packages = db_session.scalars(select(CreditPackage).where(CreditPackage.is_active.is_(True))).all()
     return [
-        Offer(p.code, p.kind, plan_of(p.code), p.credits, p.price_cents, p.billing_interval, prices.get(p.code), p.id)
+        Offer(
+            p.code,
+            p.kind,
+            plan_of(p.code),
+            p.credits,
+            p.price_cents,
+            p.billing_interval,
+            prices.get(p.code),
+            p.id,
+            p.name,
+            p.currency,
+        )
         for p in sorted(packages, key=lambda p: (p.kind, p.price_cents))
     ]
 

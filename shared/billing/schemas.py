@@ -76,3 +76,21 @@ class SubscriptionState(BaseModel):
     subscription: SubscriptionOut | None
     billing_configured: bool
     outcome: str | None = None
+
+
+class PackageOut(BaseModel):
+    """A package on sale: a plan's subscription or a credit top-up."""
+
+    code: str
+    name: str
+    kind: Literal["subscription", "topup"]
+    plan: str | None  # the plan a subscription puts the team on; None for top-ups
+    credits: int
+    price_cents: int
+    currency: str
+    interval: str | None
+    purchasable: bool  # false where this deployment has no Stripe price for it (checkout would answer 503)
+
+
+class PackageList(BaseModel):
+    items: list[PackageOut]

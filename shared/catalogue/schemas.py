@@ -23,8 +23,8 @@ class Filters(BaseModel):
 
     min_followers: int | None = Field(None, ge=0)
     max_followers: int | None = Field(None, ge=0)
-    min_er: float | None = Field(None, ge=0, le=100, description="median engagement rate, a fraction (0.035 = 3.5%)")
-    max_er: float | None = Field(None, ge=0, le=100)
+    min_er: float | None = Field(None, ge=0, description="median engagement rate in % (3.5 = 3.5%)")
+    max_er: float | None = Field(None, ge=0)
     categories: list[str] = Field(default_factory=list, description="comma-separated category labels")
     categories_match: Literal["any", "all"] = "any"
     languages: list[str] = Field(default_factory=list, description="comma-separated caption languages (ISO 639)")

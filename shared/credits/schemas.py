@@ -80,3 +80,23 @@ class UnlockOut(BaseModel):
     expires_at: datetime
     charged_credits: int
     already_unlocked: bool
+
+
+class UnlockedCreatorOut(BaseModel):
+    username: str
+    full_name: str | None
+    followers_count: int | None
+    unlocked_at: datetime
+    expires_at: datetime
+    active: bool
+
+
+class UnlocksQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    include_expired: bool = False
+    limit: int = Field(100, ge=1, le=500)
+
+
+class UnlocksPage(BaseModel):
+    items: list[UnlockedCreatorOut]
+    total: int  # matching unlocks, of which `items` holds the latest-expiring `limit`

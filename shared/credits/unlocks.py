@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from shared.creators import service as creators_service
+from shared.creators.models import Creator
 from shared.credits import service as credits_service
 from shared.credits.models import CreditTransaction, CreditWallet, UnlockedInfluencer
-from shared.credits.schemas import UnlockOut
+from shared.credits.schemas import UnlockedCreatorOut, UnlockOut, UnlocksPage, UnlocksQuery
 from shared.db import advisory_lock
 from shared.teams.scope import TeamScope
 
@@ -111,3 +112,26 @@ def grant_paid_unlock(*, db_session: Session, charge: CreditTransaction, creator
     db_session.add(access)
     db_session.flush()
     return access
+
+
+def list_unlocks(*, db_session: Session, scope: TeamScope, query: UnlocksQuery) -> UnlocksPage:
+    """GET /v1/unlocks: the team's unlocked creators (each creator's latest unlock), latest expiry first."""
+    now = datetime.now(UTC)
+    latest = (
+        select(UnlockedInfluencer.creator_id, UnlockedInfluencer.unlocked_at, UnlockedInfluencer.expires_at)
+        .where(UnlockedInfluencer.team_id == scope.team_id)
+        .order_by(UnlockedInfluencer.creator_id, UnlockedInfluencer.expires_at.desc())
+        .distinct(UnlockedInfluencer.creator_id)
+        .subquery()
+    )
+    matching = select(latest).where(latest.c.expires_at > now) if not query.include_expired else select(latest)
+    found = matching.subquery()
+    total = db_session.scalar(select(func.count()).select_from(found)) or 0
+    rows = db_session.execute(
+        select(Creator.username, Creator.full_name, Creator.followers_count, found.c.unlocked_at, found.c.expires_at)
+        .join(found, found.c.creator_id == Creator.id)
+        .order_by(found.c.expires_at.desc(), Creator.id)
+        .limit(query.limit)
+    ).all()
+    items = [UnlockedCreatorOut(**row._asdict(), active=row.expires_at > now) for row in rows]
+    return UnlocksPage(items=items, total=total)

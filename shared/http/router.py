@@ -22,6 +22,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request, Response
 
 from shared import errors
+from shared.http import cors
 from shared.db import get_engine
 from shared.http.problems import InternalError, MethodNotAllowed, PayloadTooLarge, problem_response
 from shared.logs import LogContext, bind_context, configure_logging, parse_trace_header
@@ -133,6 +134,10 @@ class Router:
     def post(self, template: str, **options: Any) -> Callable[[Handler], Handler]:
         return self.route("POST", template, **options)
 
+    def _methods_for(self, request: Request) -> list[str]:
+        path = self._raw_path(request)
+        return [route.method for route in self.routes if route.pattern.match(path)]
+
     def _match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         allowed = []
         for route in self.routes:
@@ -223,7 +228,9 @@ class Router:
         bind_context(LogContext(request_id=request_id, trace_id=trace_id, span_id=span_id))
         started = time.perf_counter()
         try:
-            response = self._call_once_more_on_lost_connection(RequestContext(request, request_id), request)
+            response = cors.preflight(request, self._methods_for(request)) or self._call_once_more_on_lost_connection(
+                RequestContext(request, request_id), request
+            )
         except errors.DomainError as exc:
             response = problem_response(exc, request_id=request_id, instance=request.path)
         except Exception:
@@ -234,6 +241,7 @@ class Router:
                 instance=request.path,
             )
         response.headers["X-Request-Id"] = request_id
+        cors.decorate(request, response)
         elapsed = time.perf_counter() - started
         log.info(
             "%s %s %s",

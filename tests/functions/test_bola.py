@@ -18,6 +18,7 @@ NOT_TEAM_SCOPED = {
     ("GET", "/openapi.json"),
     ("GET", "/v1/me"),
     ("GET", "/v1/credits/pricing"),
+    ("GET", "/v1/billing/packages"),  # public: what is on sale
     ("POST", "/v1/teams"),
     ("POST", "/v1/signup/checkout"),  # public: a new customer's signup, no team yet
     ("POST", "/v1/signup/free"),

@@ -102,6 +102,17 @@ def test_prod_refuses_emulators() -> None:
         prod(pubsub__emulator_host="127.0.0.1:8085")
 
 
+@pytest.mark.parametrize(
+    ("origins", "reason"),
+    [(["*"], "name each frontend origin"), (["http://app.example.com"], "not an https origin"),
+     (["https://app.example.com/"], "not an https origin")],
+)  # fmt: skip
+def test_prod_refuses_wildcard_and_loose_cors_origins(origins: list[str], reason: str) -> None:
+    with pytest.raises(ValidationError, match=reason):
+        prod(cors_origins=origins)
+    assert prod(cors_origins=["https://app.example.com"]).cors_origins == ("https://app.example.com",)
+
+
 @pytest.mark.parametrize("profile", ["local", "test"])
 def test_local_profiles_start_without_secrets(profile: str) -> None:
     settings = Settings(profile=profile)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from functions.api import deps
+from shared.billing import catalog, signup
 from shared.billing import service as billing_service
-from shared.billing import signup
 from shared.billing.schemas import (
     CancelIn,
     CheckoutIn,
     CheckoutOut,
+    PackageList,
+    PackageOut,
     PlanChangeIn,
     PortalOut,
     SignupCheckoutIn,
@@ -32,6 +34,27 @@ def register(router: Router) -> None:
                 request_id=ctx.request_id,
             )  # fmt: skip
         return CheckoutOut.model_validate(made)
+
+    @router.get("/v1/billing/packages", response=PackageList, tags=("billing",))
+    def packages(_ctx: RequestContext) -> PackageList:
+        """The plans and top-ups on sale, with prices; public, like the pricing page that shows them."""
+        with session_scope() as db:
+            return PackageList(
+                items=[
+                    PackageOut(
+                        code=o.code,
+                        name=o.name,
+                        kind=o.kind,  # type: ignore[arg-type]
+                        plan=o.plan or None,
+                        credits=o.credits,
+                        price_cents=o.price_cents,
+                        currency=o.currency,
+                        interval=o.interval,
+                        purchasable=o.price_id is not None or o.price_cents == 0,
+                    )
+                    for o in catalog.offers(db_session=db)
+                ]
+            )
 
     @router.post("/v1/billing/portal", response=PortalOut, tags=("billing",))
     def portal(ctx: RequestContext) -> PortalOut:

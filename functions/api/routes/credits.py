@@ -16,6 +16,8 @@ from shared.credits.schemas import (
     TransactionPage,
     TransactionQuery,
     UnlockOut,
+    UnlocksPage,
+    UnlocksQuery,
     UsagePage,
     WalletOut,
 )
@@ -67,6 +69,13 @@ def register(router: Router) -> None:
             who, scope = deps.scope(ctx, db)
             auth_service.require_registered(who)
             return unlocks.unlock_by_username(db_session=db, scope=scope, username=name)
+
+    @router.get("/v1/unlocks", query=UnlocksQuery, response=UnlocksPage, tags=("credits",))
+    def team_unlocks(ctx: RequestContext, query: UnlocksQuery) -> UnlocksPage:
+        """The creators the team has unlocked, with when each unlock expires."""
+        with session_scope() as db:
+            _, scope = deps.scope(ctx, db)
+            return unlocks.list_unlocks(db_session=db, scope=scope, query=query)
 
     @router.post("/v1/admin/credits/grants", body=GrantIn, response=TransactionOut, status=201, tags=("admin",))
     def grant(ctx: RequestContext, body: GrantIn) -> TransactionOut:

@@ -14,20 +14,20 @@ from tests.fixtures import catalogue
 DAY = timedelta(days=1)
 NOW = datetime.now(UTC)
 CREATORS: dict[str, dict[str, Any]] = {
-    "ana_fit": dict(followers=50_000, median_er=0.05, categories=["fitness", "food"], languages=["es"],
+    "ana_fit": dict(followers=50_000, median_er=5.0, categories=["fitness", "food"], languages=["es"],
                     country="ES", verified=True, business=False, sponsored_share=0.1, quality_score=80.0,
                     quality_state="ready", growth_30d=0.05, scraped_at=NOW - DAY, bio="entrenamiento y comida"),
-    "ben_food": dict(followers=200_000, median_er=0.02, categories=["food", "travel"], languages=["en"],
+    "ben_food": dict(followers=200_000, median_er=2.0, categories=["food", "travel"], languages=["en"],
                      country="GB", verified=False, business=True, sponsored_share=0.4, quality_score=55.0,
                      quality_state="ready", growth_30d=-0.01, scraped_at=NOW - 20 * DAY, bio="food and travel"),
-    "cara_travel": dict(followers=8_000, median_er=0.09, categories=["travel"], languages=["en", "fr"],
+    "cara_travel": dict(followers=8_000, median_er=9.0, categories=["travel"], languages=["en", "fr"],
                         country="FR", verified=False, business=False, sponsored_share=0.0, quality_score=30.0,
                         quality_state="low_confidence", growth_30d=None, scraped_at=NOW - 2 * DAY,
                         bio="travel diaries from paris"),
     "dan_games": dict(followers=1_200_000, median_er=None, categories=["gaming", "technology"], languages=["de"],
                       country="DE", verified=True, business=True, sponsored_share=None, quality_score=None,
                       quality_state="not_ready", growth_30d=None, scraped_at=NOW - 3 * DAY, bio="zocken"),
-    "eva_beauty": dict(followers=90_000, median_er=0.03, categories=["beauty", "fashion"], languages=["pt"],
+    "eva_beauty": dict(followers=90_000, median_er=3.0, categories=["beauty", "fashion"], languages=["pt"],
                        country="BR", verified=False, business=True, sponsored_share=0.6, quality_score=70.0,
                        quality_state="ready", growth_30d=0.12, scraped_at=NOW - 4 * DAY, bio="maquiagem"),
 }  # fmt: skip
@@ -35,8 +35,8 @@ CREATORS: dict[str, dict[str, Any]] = {
 CASES = [
     ("", ["dan_games", "ben_food", "eva_beauty", "ana_fit", "cara_travel"]),
     ("min_followers=10000&max_followers=100000", ["eva_beauty", "ana_fit"]),
-    ("min_er=0.03&sort=er", ["cara_travel", "ana_fit", "eva_beauty"]),
-    ("max_er=0.025", ["ben_food"]),
+    ("min_er=3&sort=er", ["cara_travel", "ana_fit", "eva_beauty"]),
+    ("max_er=2.5", ["ben_food"]),
     ("categories=food", ["ben_food", "ana_fit"]),
     ("categories=food,travel", ["ben_food", "ana_fit", "cara_travel"]),
     ("categories=food&categories=travel&categories_match=all", ["ben_food"]),
@@ -86,7 +86,7 @@ def test_hits_are_previews_and_unlocked_ones_say_so(api, bearer, seeded) -> None
         assert hit["unlock_price"]["action"] == "profile_unlock" and hit["unlock_price"]["credits"] > 0
         assert hit["locked"] is (hit["profile"]["username"] != "ana_fit")
     text = str(page)
-    for secret in ("median_er", "quality", "categories", "entrenamiento", "biography", "0.05"):
+    for secret in ("median_er", "quality", "categories", "entrenamiento", "biography", "5.0"):
         assert secret not in text.replace("'categories': [", "")  # facet names aside, no report value leaks
 
 
@@ -112,7 +112,7 @@ def test_relevance_ranks_the_closest_text_first(api, bearer, seeded) -> None:  #
 
 def test_pages_hold_every_creator_exactly_once_while_creators_are_added(api, bearer, db) -> None:  # type: ignore[no-untyped-def]
     for n in range(30):
-        catalogue.add(f"creator_{n:02d}", followers=1_000 * (n % 10), median_er=0.01)  # ties: order by id
+        catalogue.add(f"creator_{n:02d}", followers=1_000 * (n % 10), median_er=1.0)  # ties: order by id
     brand, seen, cursor, added = bearer(), [], None, 0
     while True:
         suffix = f"&cursor={cursor}" if cursor else ""
@@ -133,7 +133,7 @@ def test_pages_hold_every_creator_exactly_once_while_creators_are_added(api, bea
     [
         ("categories=astrology", "unknown categories"),
         ("min_followers=10&max_followers=5", "min_followers is greater than max_followers"),
-        ("min_er=0.5&max_er=0.1", "min_er is greater than max_er"),
+        ("min_er=5&max_er=1", "min_er is greater than max_er"),
         ("sort=relevance", "sort=relevance needs q"),
         ("country=fr", "country"),
         ("languages=english", "ISO 639"),

@@ -35,6 +35,7 @@ variable "settings" {
     cdn_base_url     = string
     storage_endpoint = string
     storage_bucket   = optional(string, "thumbnails")
+    cors_origins     = optional(list(string), [])
     extra            = optional(map(string), {})
   })
 }

