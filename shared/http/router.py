@@ -22,8 +22,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request, Response
 
 from shared import errors
-from shared.http import cors
 from shared.db import get_engine
+from shared.http import cors
 from shared.http.problems import InternalError, MethodNotAllowed, PayloadTooLarge, problem_response
 from shared.logs import LogContext, bind_context, configure_logging, parse_trace_header
 from shared.text import multiline_fields, refuse_control_characters
