@@ -22,7 +22,9 @@ def test_unlocks_list_the_teams_creators_with_expiry(api, bearer) -> None:  # ty
             ),
             {"t": team, "c": ids["gamma"]},
         )
-        beta_earlier = "UPDATE unlocked_influencers SET expires_at = expires_at - interval '1 day' WHERE creator_id = :c"
+        beta_earlier = (
+            "UPDATE unlocked_influencers SET expires_at = expires_at - interval '1 day' WHERE creator_id = :c"
+        )
         db.execute(text(beta_earlier), {"c": ids["beta"]})
     page = api.get("/v1/unlocks", headers=brand).json
     assert page["total"] == 2 and [u["username"] for u in page["items"]] == ["alpha", "beta"]
