@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from shared.analysis.models import CreatorInsights, PostAnalysis
 from shared.config import get_settings
+from shared.creators import completeness
 from shared.creators.history import HistoryOut, history
-from shared.creators.models import Creator, MediaAsset, Post
+from shared.creators.models import Creator, MediaAsset, Post, RelatedProfile
 from shared.jobs.schemas import JobOut
 
 # What a preview shows of the profile (search hits and locked reports alike).
@@ -91,6 +92,7 @@ class Provenance(BaseModel):
 
 
 class ReportOut(BaseModel):
+    state: completeness.ReportState
     profile: FullProfileOut
     posts: list[PostOut]
     analysis: SectionStatus
@@ -98,6 +100,8 @@ class ReportOut(BaseModel):
     freshness: Freshness
     history: HistoryOut
     provenance: Provenance
+    related_profiles: list[completeness.RelatedProfile] = []
+    visual_summary: completeness.VisualSummary | None = None
     job: JobOut | None = None
 
 
@@ -208,7 +212,19 @@ def full(*, db_session: Session, creator: Creator, job: JobOut | None = None) ->
         for p in posts
     ]
     analysed = bool(posts) and all(p.id in analysis for p in posts)
+    related = db_session.execute(
+        select(RelatedProfile.username, RelatedProfile.full_name, RelatedProfile.is_verified, RelatedProfile.is_private)
+        .where(RelatedProfile.creator_id == creator.id)
+        .order_by(RelatedProfile.position)
+    ).all()
+    visual = [a["visual"]["result"] for a in analysis.values() if "visual" in a]
     return ReportOut(
+        state=completeness.state(
+            posts=len(posts),
+            analysed=analysed,
+            insights=insights.data if insights else None,
+            failed=insights.analyses_failed if insights else {},
+        ),
         profile=profile,
         posts=post_out,
         analysis=SectionStatus(status="complete" if analysed else "pending", models=sorted(models)),
@@ -223,5 +239,7 @@ def full(*, db_session: Session, creator: Creator, job: JobOut | None = None) ->
             scraped_at=creator.scraped_at,
             model_ids=sorted(models),
         ),
+        related_profiles=[completeness.RelatedProfile.model_validate(row._asdict()) for row in related],
+        visual_summary=completeness.visual_summary(visual),
         job=job,
     )

@@ -64,6 +64,7 @@ def compute(data: CreatorData) -> dict[str, Any]:
         return round(statistics.median(rates), 4) if rates else None
 
     n = max(len(data.posts), 1)
+    paid, organic_er = median_er(sponsored), median_er(organic)
     return {
         "top_categories": [
             {"label": label, "score": round(total / analysed, 4)}
@@ -85,8 +86,10 @@ def compute(data: CreatorData) -> dict[str, Any]:
             "posts": len(sponsored),
             "share": round(len(sponsored) / n, 3),
             "markers": sorted({marker for _, yes, marker in flagged if yes and marker}),
-            "median_er_sponsored": median_er(sponsored),
-            "median_er_organic": median_er(organic),
+            "median_er_sponsored": paid,
+            "median_er_organic": organic_er,
+            # Modash's "paid post performance": sponsored posts' median ER over organic posts' (1.0 = on par).
+            "paid_vs_organic_er": round(paid / organic_er, 2) if paid is not None and organic_er else None,
         },
         "brand_mentions": [
             {"handle": m, "sponsored_posts": c}

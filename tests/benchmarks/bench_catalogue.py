@@ -22,8 +22,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from infra.local.components import Postgres
-from infra.local.processes import wait_until
+from infra.local.components import Postgres, wait_healthy
 from infra.local.provision import migrate
 from shared import taxonomy
 from shared.auth import service as auth_service
@@ -43,23 +42,24 @@ FILL = """
 INSERT INTO creators (id, username, full_name, biography, followers_count, is_verified, is_private, is_business,
                       source)
 SELECT n, 'synthetic_' || n, 'Creator ' || n, 'bio of creator ' || n, 0, false, false, false, 'bench'
-FROM generate_series(:lo, :hi) n;
+FROM generate_series(CAST(:lo AS int), CAST(:hi AS int)) n;
 INSERT INTO creator_search (creator_id, username, search_text, profile, posts_count, followers, median_er, categories,
                             languages, country, verified, business, sponsored_share, quality_score, quality_state,
                             growth_30d, scraped_at, embedding, embedded_posts)
 SELECT n, 'synthetic_' || n, 'synthetic_' || n || ' creator ' || n || ' ' || c.words,
        jsonb_build_object('username', 'synthetic_' || n, 'full_name', 'Creator ' || n, 'followers_count', f.v,
-                          'is_verified', n % 20 = 0, 'is_private', false, 'avatar', null),
-       12, f.v, round((random() * 12)::numeric, 3), c.categories, c.languages, c.country, n % 20 = 0, n % 3 = 0,
+                          'is_verified', mod(n, 20) = 0, 'is_private', false, 'avatar', null),
+       12, f.v, round((random() * 12)::numeric, 3), c.categories, c.languages, c.country, mod(n, 20) = 0, mod(n, 3) = 0,
        round((random() * 0.5)::numeric, 3), round((random() * 100)::numeric, 1),
-       (ARRAY['ready', 'ready', 'low_confidence', 'not_ready'])[1 + n % 4],
-       CASE WHEN n % 5 = 0 THEN NULL ELSE round(((random() - 0.4) * 0.2)::numeric, 4) END,
+       (ARRAY['ready', 'ready', 'low_confidence', 'not_ready'])[1 + mod(n, 4)],
+       CASE WHEN mod(n, 5) = 0 THEN NULL ELSE round(((random() - 0.4) * 0.2)::numeric, 4) END,
        now() - random() * interval '60 days',
-       (SELECT l2_normalize(CAST(array_agg(c.centre[i] + (random() - 0.5) * :noise ORDER BY i) AS vector(384)))
+       (SELECT l2_normalize(CAST(array_agg(c.centre[i] + (random() - 0.5) * CAST(:noise AS float8) ORDER BY i)
+                                 AS vector(384)))
         FROM generate_series(1, 384) i),
        12
-FROM generate_series(:lo, :hi) n
-JOIN bench_clusters c ON c.k = n % :clusters
+FROM generate_series(CAST(:lo AS int), CAST(:hi AS int)) n
+JOIN bench_clusters c ON c.k = mod(n, CAST(:clusters AS int))
 CROSS JOIN LATERAL (SELECT floor(exp(7 + random() * 7))::bigint AS v) f;
 """
 
@@ -93,9 +93,8 @@ def fill(engine: object, lo: int, hi: int) -> None:
         for statement in FILL.strip().split(";\n"):
             if statement.strip():
                 session.execute(text(statement), {"lo": lo, "hi": hi, "noise": 0.9, "clusters": CLUSTERS})
-    with engine.connect() as conn:  # type: ignore[attr-defined]
-        conn.execute(text("COMMIT"))
-        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE creator_search"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # type: ignore[attr-defined]
+        conn.execute(text("VACUUM ANALYZE creator_search"))
 
 
 def search_queries(rng: random.Random) -> list[CatalogueQuery]:
@@ -156,7 +155,7 @@ def main() -> int:
     root.chmod(0o755)
     pg = Postgres(root)
     pg.start()
-    wait_until(pg.healthy, 30, "postgres")
+    wait_healthy(pg)
     os.environ.update(FA_PROFILE="test", FA_DATABASE__URL=pg.url)
     reset_caches()
     migrate(pg.url)

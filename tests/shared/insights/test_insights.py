@@ -160,3 +160,15 @@ def test_engagement_change_point_and_follower_trend() -> None:
     assert result["engagement"]["direction"] == "down"
     assert result["followers"]["per_day"] == 500.0 and result["followers"]["direction"] == "up"
     assert trends.change_points([1.0] * 12) == []
+
+
+def test_paid_vs_organic_er_is_the_ratio_of_the_two_medians() -> None:
+    def post(likes: int, sponsored: bool) -> PostData:
+        return PostData("Image", T0, likes, 0, caption="new drop #ad" if sponsored else "a walk", is_sponsored=False)
+
+    posts = (post(300, True), post(500, True), post(800, False), post(1_000, False), post(1_200, False))
+    sponsored = content.compute(CreatorData(followers=10_000, follows=10, posts_count=5, posts=posts))["sponsored"]
+    assert (sponsored["median_er_sponsored"], sponsored["median_er_organic"]) == (4.0, 10.0)
+    assert sponsored["paid_vs_organic_er"] == 0.4
+    organic_only = content.compute(CreatorData(followers=10_000, follows=10, posts_count=2, posts=posts[2:]))
+    assert organic_only["sponsored"]["paid_vs_organic_er"] is None
