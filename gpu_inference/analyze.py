@@ -57,7 +57,9 @@ def verify_invoker(authorization: str | None) -> None:
         raise errors.Forbidden("this token's account may not run analyses")
 
 
-async def run(batcher: Batcher, *, job_id: str, creator_id: int) -> dict[str, Any]:
+async def run(
+    batcher: Batcher, *, job_id: str, creator_id: int, post_ids: list[int] | None = None
+) -> dict[str, Any]:
     try:
         job = uuid.UUID(job_id)
     except ValueError as exc:
@@ -65,7 +67,7 @@ async def run(batcher: Batcher, *, job_id: str, creator_id: int) -> dict[str, An
     key = f"job:{job}"
     if await asyncio.to_thread(already_processed, consumer=CONSUMER, key=key):
         return {"duplicate": True}
-    posts = await asyncio.to_thread(_start, job, creator_id)
+    posts = await asyncio.to_thread(_start, job, creator_id, post_ids)
     images = await asyncio.gather(*(asyncio.to_thread(flows.image_bytes, p) for p in posts))
     outputs = await batcher.infer(TASKS, [p.caption for p in posts], list(images), return_exceptions=True)
     runs = []
@@ -85,8 +87,8 @@ async def run(batcher: Batcher, *, job_id: str, creator_id: int) -> dict[str, An
     return {"duplicate": outcome.duplicate, **(outcome.result or {})}
 
 
-def _start(job: uuid.UUID, creator_id: int) -> list[flows.PostInput]:
+def _start(job: uuid.UUID, creator_id: int, post_ids: list[int] | None) -> list[flows.PostInput]:
     with session_scope() as db_session:
         jobs_service.get(db_session=db_session, job_id=job)  # 404 for an unknown job
         jobs_service.update_stage(db_session=db_session, job_id=job, stage="analysis", status="running")
-        return flows.posts_of(db_session=db_session, creator_id=creator_id)
+        return flows.posts_of(db_session=db_session, creator_id=creator_id, post_ids=post_ids)

@@ -59,6 +59,7 @@ class AnalyzeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     job_id: str
     creator_id: int = Field(gt=0)
+    post_ids: list[int] | None = Field(None, max_length=100)  # post analytics: only these posts of the creator
 
 
 class State:
@@ -138,7 +139,7 @@ def create_app(*, profile: str | None = None, models_dir: str | None = None) -> 
     async def analyze_route(request: Request) -> Response:
         analyze.verify_invoker(request.headers.get("Authorization"))
         body = AnalyzeIn.model_validate(await _json(request))
-        outcome = await analyze.run(_batcher(), job_id=body.job_id, creator_id=body.creator_id)
+        outcome = await analyze.run(_batcher(), job_id=body.job_id, creator_id=body.creator_id, post_ids=body.post_ids)
         return JSONResponse(outcome)
 
     def _batcher() -> Batcher:

@@ -10,6 +10,7 @@ from shared.events import models as events_models
 from shared.jobs import models as jobs_models
 from shared.maintenance import models as maintenance_models
 from shared.orm import Base
+from shared.posts import models as posts_models
 from shared.teams import models as teams_models
 
 metadata = Base.metadata
@@ -25,5 +26,6 @@ __all__ = [
     "jobs_models",
     "maintenance_models",
     "metadata",
+    "posts_models",
     "teams_models",
 ]

@@ -13,6 +13,7 @@ from functions.api.routes import billing as billing_routes
 from functions.api.routes import catalogue as catalogue_routes
 from functions.api.routes import creators as creators_routes
 from functions.api.routes import credits as credits_routes
+from functions.api.routes import posts as posts_routes
 from functions.api.routes import teams as teams_routes
 from functions.api.routes import watchlist as watchlist_routes
 from shared import health
@@ -30,6 +31,7 @@ credits_routes.register(router)
 billing_routes.register(router)
 watchlist_routes.register(router)
 catalogue_routes.register(router)
+posts_routes.register(router)
 
 
 class HealthOut(BaseModel):

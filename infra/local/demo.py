@@ -76,6 +76,8 @@ def show_report(report: dict[str, Any]) -> None:
         f"{profile['follows_count']:,} following · {'verified' if profile['is_verified'] else 'not verified'}"
     )
     print(f"  {profile['biography']}")
+    state = report["state"]
+    print(f"  report state: {state['value']}" + (f" ({'; '.join(state['reasons'])})" if state["reasons"] else ""))
     avatar = (profile.get("avatar") or {}).get("cdn_urls", {})
     print(f"  avatar (CDN, 150px): {avatar.get('150', 'pending')}")
     print(f"\n  {'posted':<11} {'type':<8} {'likes':>8} {'comments':>9}  {'spons.':<6} {'AI: sentiment':<13} lang  "
@@ -217,6 +219,31 @@ def show_discovery(stack: Stack, timeout_s: float = 150) -> None:
         engine.dispose()
 
 
+def show_catalogue(api: str, token: str) -> None:
+    """The brand's catalogue over what the stack now holds: a filtered search with facets, then lookalikes."""
+    status, page = call("GET", f"{api}/v1/discovery/creators?sort=followers&min_followers=1000&limit=5", token)
+    print(f"\nCatalogue: GET /v1/discovery/creators?sort=followers&min_followers=1000 -> {status}")
+    for hit in page["items"]:
+        lock = "locked" if hit["locked"] else "unlocked"
+        print(
+            f"  @{hit['profile']['username']:<18} {hit['profile']['followers_count'] or 0:>10,} followers  "
+            f"{lock:<8} unlock {hit['unlock_price']['credits']} credits"
+        )
+    facets = ", ".join(f"{f['value']} {f['creators']}" for f in page["facets"]["categories"][:6])
+    print(
+        f"  facets: categories {facets or '-'}; languages "
+        + (", ".join(f"{f['value']} {f['creators']}" for f in page["facets"]["languages"]) or "-")
+    )
+    status, look = call("GET", f"{api}/v1/creators/{CREATOR}/lookalikes?limit=3", token)
+    print(f"\nLookalikes: GET /v1/creators/{CREATOR}/lookalikes -> {status}")
+    for hit in look.get("items", []):
+        why = hit["why"]
+        shared = ", ".join(why["shared_categories"]) or "no shared top category"
+        print(f"  @{hit['profile']['username']:<18} similarity {why['similarity']:.3f}  ({shared})")
+    if status != 200:
+        print(f"  {look.get('detail')}")
+
+
 def run_demo(stack: Stack) -> None:
     started = time.monotonic()
     env = stack.up()
@@ -251,6 +278,7 @@ def run_demo(stack: Stack) -> None:
     print(f"  job {job['status']}: {job['reason']}")
     show_free_signup(stack, api)
     show_discovery(stack)
+    show_catalogue(api, token)
     print(f"\nDemo complete in {time.monotonic() - started:.1f}s. Logs: {stack.logs}")
 
 

@@ -46,8 +46,12 @@ class ModelRun:
     error: str | None = None
 
 
-def posts_of(*, db_session: Session, creator_id: int) -> list[PostInput]:
-    posts = db_session.scalars(select(Post).where(Post.creator_id == creator_id).order_by(Post.id)).all()
+def posts_of(*, db_session: Session, creator_id: int, post_ids: list[int] | None = None) -> list[PostInput]:
+    """The creator's posts to analyse (all of them, or `post_ids` for post analytics)."""
+    query = select(Post).where(Post.creator_id == creator_id).order_by(Post.id)
+    if post_ids is not None:
+        query = query.where(Post.id.in_(post_ids))
+    posts = db_session.scalars(query).all()
     assets = db_session.scalars(
         select(MediaAsset).where(MediaAsset.creator_id == creator_id, MediaAsset.post_id.is_not(None))
     ).all()
@@ -110,5 +114,6 @@ def record(
                 fields["error"] = "some analyses failed: " + ", ".join(sorted(failed))
         jobs_service.update_stage(db_session=db_session, job_id=job_id, stage="analysis", **fields)
         jobs_service.settle(db_session=db_session, job_id=job_id)
-    outbox.add_event(db_session, CreatorAnalyzed(job_id=job_id, creator_id=creator_id))
+    if job.kind == "creator":  # a post job has no insights stage: it ends here
+        outbox.add_event(db_session, CreatorAnalyzed(job_id=job_id, creator_id=creator_id))
     return {"rows": len(rows), "posts": len(posts), "tasks_failed": failed}

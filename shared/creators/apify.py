@@ -1,4 +1,5 @@
-"""The one Apify module: `apify/instagram-scraper` with resultsType "details" through the real apify-client.
+"""The one Apify module: `apify/instagram-scraper` through the real apify-client: resultsType "details" for a
+profile, "posts" for one post or reel by URL.
 
 Outcomes a user can act on are values (profile, private, not found); failures are exceptions:
 ScrapeQuotaExhausted when the Apify account is out of usage, ScrapeFailed when Apify stays unreachable
@@ -24,7 +25,7 @@ class ScrapeQuotaExhausted(ScrapeFailed):
 
 @dataclass(frozen=True)
 class ScrapeResult:
-    kind: Literal["profile", "private", "not_found"]
+    kind: Literal["profile", "private", "not_found", "post"]
     item: dict[str, Any]
 
 
@@ -56,30 +57,44 @@ def _classify(exc: Exception) -> ScrapeFailed:
     return ScrapeFailed(f"the data provider could not be reached ({type(exc).__name__})")
 
 
-def fetch_profile(username: str) -> ScrapeResult:
-    """One profile with its latest posts and related profiles."""
+def _items(run_input: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run the actor on `run_input` and read its dataset; failures as ScrapeFailed."""
     settings = get_settings().apify
     client = _client()
-    run_input = {
-        "directUrls": [f"https://www.instagram.com/{username}/"],
-        "resultsType": "details",
-        "resultsLimit": settings.posts_per_profile,
-        "addParentData": False,
-    }
     try:
         run = client.actor(settings.actor).call(
             run_input=run_input, logger=None, wait_duration=timedelta(seconds=settings.run_timeout_s)
         )
         if run is None or run.status != "SUCCEEDED":
             raise ScrapeFailed(f"the scraping run ended as {getattr(run, 'status', 'unknown')}")
-        items = client.dataset(run.default_dataset_id).list_items(clean=True).items
+        return list(client.dataset(run.default_dataset_id).list_items(clean=True).items)
     except ScrapeFailed:
         raise
     except Exception as exc:
         raise _classify(exc) from exc
+
+
+def fetch_profile(username: str) -> ScrapeResult:
+    """One profile with its latest posts and related profiles."""
+    run_input = {
+        "directUrls": [f"https://www.instagram.com/{username}/"],
+        "resultsType": "details",
+        "resultsLimit": get_settings().apify.posts_per_profile,
+        "addParentData": False,
+    }
+    items = _items(run_input)
     for item in items:
         if item.get("error") == "not_found" or item.get("error"):
             return ScrapeResult("not_found", item)
         if str(item.get("username", "")).lower() == username:
             return ScrapeResult("private" if item.get("private") else "profile", item)
     return ScrapeResult("not_found", {"inputUrl": f"https://www.instagram.com/{username}/"})
+
+
+def fetch_post(url: str, shortcode: str) -> ScrapeResult:
+    """One post or reel by its URL (resultsType "posts"): the post item, with its owner's username."""
+    items = _items({"directUrls": [url], "resultsType": "posts", "resultsLimit": 1, "addParentData": False})
+    for item in items:
+        if not item.get("error") and item.get("shortCode") == shortcode and item.get("ownerUsername"):
+            return ScrapeResult("post", item)
+    return ScrapeResult("not_found", {"inputUrl": url})

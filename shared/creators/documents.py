@@ -31,7 +31,7 @@ def write(*, db_session: Session, creator_id: int, embedding: bool = False, inde
     """Rebuild and store the creator's document, and its catalogue row (`embedding`: recompute the content
     vector too, when new analysis landed); returns the document's new version."""
     creator = db_session.get(Creator, creator_id)
-    if creator is None:
+    if creator is None or creator.scraped_at is None:  # unknown, or only a post's owner (never scraped)
         return 0
     db_session.flush()  # the rows this transaction changed are what the document must show
     document = build(db_session=db_session, creator=creator)

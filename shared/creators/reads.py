@@ -68,7 +68,7 @@ HOT_PATH = text(
     LEFT JOIN teams personal ON personal.created_by_user_id = u.id AND personal.is_personal
     LEFT JOIN team_members member
            ON member.user_id = u.id AND member.team_id = COALESCE(CAST(:team_id AS uuid), personal.id)
-    LEFT JOIN creators creator ON creator.username = :username
+    LEFT JOIN creators creator ON creator.username = :username AND creator.scraped_at IS NOT NULL
     LEFT JOIN creator_reports report ON report.creator_id = creator.id
     WHERE u.id = :user_id
     """)

@@ -32,6 +32,18 @@ class CreatorScrapeRequested(Event):
         return f"job:{self.job_id}"
 
 
+class PostScrapeRequested(Event):
+    """One post or reel to scrape and analyse (post analytics by URL)."""
+
+    topic = Topic.POST_SCRAPE_REQUESTED
+    job_id: uuid.UUID
+    url: str = Field(min_length=20, max_length=200)  # canonical https://www.instagram.com/{p|reel}/{code}/
+    shortcode: str = Field(pattern=r"^[A-Za-z0-9_-]{5,40}$")
+
+    def key(self) -> str:
+        return f"job:{self.job_id}"
+
+
 class CdnImageRequested(Event):
     topic = Topic.CDN_IMAGE_REQUESTED
     job_id: uuid.UUID | None = None
@@ -91,6 +103,7 @@ EVENT_TYPES: dict[Topic, type[Event]] = {
     cls.topic: cls
     for cls in (
         CreatorScrapeRequested,
+        PostScrapeRequested,
         CdnImageRequested,
         CreatorAnalyzed,
         DiscoveryRequested,

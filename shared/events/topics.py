@@ -8,6 +8,7 @@ from enum import StrEnum
 
 class Topic(StrEnum):
     CREATOR_SCRAPE_REQUESTED = "creator.scrape.requested"
+    POST_SCRAPE_REQUESTED = "post.scrape.requested"
     CDN_IMAGE_REQUESTED = "cdn.image.requested"
     CREATOR_ANALYZED = "creator.analyzed"
     DISCOVERY_REQUESTED = "discovery.requested"
@@ -34,6 +35,7 @@ class PushSubscription:
 SUBSCRIPTIONS: tuple[PushSubscription, ...] = (
     PushSubscription(Topic.MAINTENANCE_REQUESTED, "maintenance"),
     PushSubscription(Topic.CREATOR_SCRAPE_REQUESTED, "scrape"),
+    PushSubscription(Topic.POST_SCRAPE_REQUESTED, "scrape_post"),
     PushSubscription(Topic.CDN_IMAGE_REQUESTED, "cdn"),
     PushSubscription(Topic.CREATOR_ANALYZED, "insights"),
     PushSubscription(Topic.NOTIFICATION_REQUESTED, "notifications"),

@@ -22,7 +22,14 @@ USERNAME = {  # Instagram's rules, as shared.creators.schemas enforces them (cas
 }
 UUID = {"type": "string", "format": "uuid"}
 # Path parameters by name: a generated client knows a username's pattern and an id's format.
-PATH_PARAMETERS: dict[str, dict[str, Any]] = {"username": USERNAME, "job_id": UUID, "team_id": UUID, "user_id": UUID}
+SHORTCODE = {"type": "string", "pattern": "^[A-Za-z0-9_-]{5,40}$"}
+PATH_PARAMETERS: dict[str, dict[str, Any]] = {
+    "username": USERNAME,
+    "job_id": UUID,
+    "team_id": UUID,
+    "user_id": UUID,
+    "shortcode": SHORTCODE,
+}
 
 
 def _models(router: Router) -> list[tuple[type[BaseModel], Mode]]:

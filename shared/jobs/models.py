@@ -1,4 +1,5 @@
-"""Search jobs: one in flight per username, stage progress, always a terminal state with a reason."""
+"""Jobs: a creator search (one in flight per username) or one post's analysis (one in flight per post); stage
+progress, always a terminal state with a reason."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ class Job(Base):
         CheckConstraint("status IN ('queued', 'running', 'complete', 'partial', 'failed')", name="status_known"),
         CheckConstraint("status NOT IN ('partial', 'failed') OR reason IS NOT NULL", name="reason_when_not_ok"),
         CheckConstraint("origin IN ('search', 'discovery', 'refresh')", name="origin_known"),
+        CheckConstraint("kind IN ('creator', 'post')", name="kind_known"),
+        CheckConstraint("kind = 'post' OR username IS NOT NULL", name="creator_job_names_its_creator"),
+        CheckConstraint("kind = 'creator' OR post_shortcode IS NOT NULL", name="post_job_names_its_post"),
         Index("ix_jobs_origin_created_at", "origin", "created_at"),
         Index("ix_jobs_requested_by_team_created_at", "requested_by_team_id", "created_at"),
         # Create-or-join: at most one in-flight job per username, enforced by Postgres.
@@ -30,12 +34,21 @@ class Job(Base):
             "uq_jobs_username_in_flight",
             "username",
             unique=True,
-            postgresql_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running') AND kind = 'creator'"),
+        ),
+        # Post analytics: at most one in-flight job per post.
+        Index(
+            "uq_jobs_post_in_flight",
+            "post_shortcode",
+            unique=True,
+            postgresql_where=text("status IN ('queued', 'running') AND kind = 'post'"),
         ),
     )
 
     id: Mapped[uuid_pk]
-    username: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text, default="creator", server_default="creator")  # creator | post
+    username: Mapped[str | None] = mapped_column(Text)  # a post job learns its owner from the scrape
+    post_shortcode: Mapped[str | None] = mapped_column(Text)
     creator_id: Mapped[int | None] = mapped_column(ForeignKey("creators.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(Text, default="queued")
     # {"scrape": {"status": "done", "done": 1, "total": 1, "error": null}, "cdn": {...}, ...}

@@ -19,7 +19,9 @@ class StageOut(BaseModel):
 class JobOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
-    username: str
+    kind: Literal["creator", "post"] = "creator"
+    username: str | None  # a post job's owner, once the scrape found it
+    post_shortcode: str | None = None
     status: Literal["queued", "running", "complete", "partial", "failed"]
     reason: str | None
     stages: dict[str, StageOut]

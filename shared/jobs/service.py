@@ -21,6 +21,10 @@ STAGES = ("scrape", "cdn", "analysis", "insights")
 STAGE_TERMINAL = ("done", "failed", "skipped")
 
 
+# The partial unique indexes' predicates (shared.jobs.models), as ON CONFLICT must name them.
+CREATOR_IN_FLIGHT = text("status IN ('queued', 'running') AND kind = 'creator'")
+
+
 def new_stages() -> dict[str, dict[str, Any]]:
     return {name: {"status": "pending", "done": 0, "total": 0, "error": None} for name in STAGES}
 
@@ -47,20 +51,56 @@ def create_or_join(
                 requested_by_team_id=team_id,
                 origin=origin,
             )
-            .on_conflict_do_nothing(index_elements=["username"], index_where=text("status IN ('queued', 'running')"))
+            .on_conflict_do_nothing(index_elements=["username"], index_where=CREATOR_IN_FLIGHT)
             .returning(Job.id)
         ).scalar()
         if created is not None:
             return get(db_session=db_session, job_id=created), True
-        existing = db_session.scalar(select(Job).where(Job.username == username, Job.status.in_(ACTIVE_STATUSES)))
+        existing = db_session.scalar(
+            select(Job).where(Job.kind == "creator", Job.username == username, Job.status.in_(ACTIVE_STATUSES))
+        )
         if existing is not None:
             return existing, False
         # The in-flight job finished between our INSERT and SELECT: try again.
     raise RuntimeError(f"could not create or join a job for {username}")
 
 
+def create_or_join_post(
+    *, db_session: Session, shortcode: str, user_id: uuid.UUID, team_id: uuid.UUID
+) -> tuple[Job, bool]:
+    """The in-flight analysis job for one post, creating it if there is none; (job, created). A post job has
+    no insights stage (skipped from the start)."""
+    stages = new_stages()
+    stages["insights"]["status"] = "skipped"
+    in_flight = text("status IN ('queued', 'running') AND kind = 'post'")
+    for _ in range(3):
+        created = db_session.execute(
+            insert(Job)
+            .values(
+                kind="post",
+                post_shortcode=shortcode,
+                status="queued",
+                stages=stages,
+                requested_by_user_id=user_id,
+                requested_by_team_id=team_id,
+            )
+            .on_conflict_do_nothing(index_elements=["post_shortcode"], index_where=in_flight)
+            .returning(Job.id)
+        ).scalar()
+        if created is not None:
+            return get(db_session=db_session, job_id=created), True
+        existing = db_session.scalar(
+            select(Job).where(Job.kind == "post", Job.post_shortcode == shortcode, Job.status.in_(ACTIVE_STATUSES))
+        )
+        if existing is not None:
+            return existing, False
+    raise RuntimeError(f"could not create or join a job for post {shortcode}")
+
+
 def get_in_flight(*, db_session: Session, username: str) -> Job | None:
-    return db_session.scalar(select(Job).where(Job.username == username, Job.status.in_(ACTIVE_STATUSES)))
+    return db_session.scalar(
+        select(Job).where(Job.kind == "creator", Job.username == username, Job.status.in_(ACTIVE_STATUSES))
+    )
 
 
 def count_created_by_team(*, db_session: Session, team_id: uuid.UUID, since: datetime) -> tuple[int, datetime | None]:

@@ -86,13 +86,24 @@ def test_team_a_cannot_reach_team_b(api, bearer) -> None:  # type: ignore[no-unt
         "PlanChangeIn": {"package": "premium_monthly"},
         "CancelIn": {"at_period_end": True},
         "WatchIn": {"username": "brandx"},
+        "AnalyzeIn": {"url": "https://www.instagram.com/p/Bsecret123/", "campaign": "hijack"},
     }
+    with session_scope() as db:  # team B analyses a post for a campaign A must not see
+        db.execute(
+            text(
+                "INSERT INTO team_posts (team_id, shortcode, url, kind, campaign) "
+                "VALUES (:t, 'Bsecret123', 'https://www.instagram.com/p/Bsecret123/', 'post', 'b-secret-campaign')"
+            ),
+            {"t": b_team},
+        )
     before = snapshot()
     swept = []
     for route in router.routes:
         if (route.method, route.template) in NOT_TEAM_SCOPED:
             continue
-        path = route.template.format(team_id=b_team, user_id=b_member, username="brandx", job_id=b_job)
+        path = route.template.format(
+            team_id=b_team, user_id=b_member, username="brandx", job_id=b_job, shortcode="Bsecret123"
+        )
         body = bodies[route.body.__name__] if route.body else None
         response = api.open(path, method=route.method, json=body, headers={**a, "X-Team-Id": b_team})
         swept.append((route.method, route.template, response.status_code))
@@ -108,11 +119,13 @@ def test_team_a_cannot_reach_team_b(api, bearer) -> None:  # type: ignore[no-unt
             '"balance"',
             "secret_target",
             "b_watched_secret",
+            "b-secret-campaign",
         ):
             assert secret not in text_body, (route.template, secret)
-    for own_team_path in (f"/v1/jobs/{b_job}", f"/v1/jobs/{b_job}/events"):  # A's own team, B's job id
+    for own_team_path in (f"/v1/jobs/{b_job}", f"/v1/jobs/{b_job}/events", "/v1/posts/Bsecret123", "/v1/posts"):
         response = api.get(own_team_path, headers=a)
-        assert response.status_code == 404 and "secret_target" not in response.get_data(as_text=True)
+        body = response.get_data(as_text=True)  # A's own team, B's ids
+        assert response.status_code in (200, 404) and "secret_target" not in body and "b-secret-campaign" not in body
     assert snapshot() == before
     assert len(swept) >= 9, swept
     print(json.dumps(swept))

@@ -15,7 +15,7 @@ from shared.credits.models import CreditTransaction, UnlockedInfluencer
 from shared.db import session_scope
 from shared.events.topics import Topic
 from shared.jobs.models import Job
-from tests.fixtures.pipeline import drain, push, run_scrape, search, tap
+from tests.fixtures.pipeline import drain, fund, push, run_scrape, search, tap
 
 pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("db", "pipeline")]
 
@@ -23,16 +23,6 @@ pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("db", "pipeline")]
 def count(model: Any) -> int:
     with session_scope() as db:
         return int(db.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def fund(api: Any, headers: dict[str, str], credits: int, key: str) -> None:
-    """Grant credits to the caller's personal team through the ledger (as billing or an admin would)."""
-    from shared.credits import service as credits_service
-
-    team = api.get("/v1/me", headers=headers).json["personal_team_id"]
-    with session_scope() as db:
-        wallet_id = db.execute(text("SELECT id FROM credit_wallets WHERE team_id = :t"), {"t": team}).scalar_one()
-        credits_service.add(db_session=db, wallet_id=wallet_id, amount=credits, kind="grant", idempotency_key=key)
 
 
 @pytest.mark.parametrize(

@@ -89,6 +89,8 @@ class StandIn:
             self.faults.extend(statuses)
 
     def _items_for(self, run_input: dict[str, Any]) -> list[dict[str, Any]]:
+        if run_input.get("resultsType") == "posts":
+            return [self._post_item(url) for url in run_input.get("directUrls", [])]
         names = [u.rstrip("/").rsplit("/", 1)[-1].lower() for u in run_input.get("directUrls", [])]
         names += [u.lower() for u in run_input.get("usernames", [])]
         items = []
@@ -106,6 +108,24 @@ class StandIn:
             text = json.dumps(profile).replace("{base}", self.base)
             items.append(json.loads(text))
         return items
+
+    def _post_item(self, url: str) -> dict[str, Any]:
+        """What the actor returns for a post or reel URL: the post's fields plus its owner's, as "posts" items
+        carry them; a reel says so in `productType`."""
+        code = urlsplit(url).path.rstrip("/").rsplit("/", 1)[-1]
+        for profile in _profiles().values():
+            for post in profile.get("latestPosts") or []:
+                if post.get("shortCode") == code:
+                    item = {
+                        **post,
+                        "inputUrl": url,
+                        "ownerUsername": profile["username"],
+                        "ownerFullName": profile.get("fullName"),
+                        "ownerId": profile.get("id"),
+                        "productType": "clips" if post.get("type") == "Video" else "feed",
+                    }
+                    return json.loads(json.dumps(item).replace("{base}", self.base))
+        return {"inputUrl": url, "error": "not_found", "errorDescription": "Post not found or private"}
 
     def _run(self, run_id: str, dataset_id: str, run_input: dict[str, Any]) -> dict[str, Any]:
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
