@@ -57,9 +57,7 @@ def verify_invoker(authorization: str | None) -> None:
         raise errors.Forbidden("this token's account may not run analyses")
 
 
-async def run(
-    batcher: Batcher, *, job_id: str, creator_id: int, post_ids: list[int] | None = None
-) -> dict[str, Any]:
+async def run(batcher: Batcher, *, job_id: str, creator_id: int, post_ids: list[int] | None = None) -> dict[str, Any]:
     try:
         job = uuid.UUID(job_id)
     except ValueError as exc:
