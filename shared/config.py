@@ -127,6 +127,8 @@ class ApifySettings(BaseModel):
     retry_delay_s: float = Field(default=1.0, gt=0)
     run_timeout_s: int = Field(default=180, ge=10)
     posts_per_profile: int = Field(default=12, ge=1, le=100)
+    # Reels fetched per profile besides its latest posts (the old system took 12); 0 skips the second run.
+    reels_per_profile: int = Field(default=12, ge=0, le=50)
 
 
 class AuthSettings(BaseModel):

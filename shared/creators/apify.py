@@ -27,6 +27,7 @@ class ScrapeQuotaExhausted(ScrapeFailed):
 class ScrapeResult:
     kind: Literal["profile", "private", "not_found", "post"]
     item: dict[str, Any]
+    reels: tuple[dict[str, Any], ...] = ()  # a profile's reels (resultsType "reels"), some also in latestPosts
 
 
 def _client() -> Any:
@@ -89,6 +90,20 @@ def fetch_profile(username: str) -> ScrapeResult:
         if str(item.get("username", "")).lower() == username:
             return ScrapeResult("private" if item.get("private") else "profile", item)
     return ScrapeResult("not_found", {"inputUrl": f"https://www.instagram.com/{username}/"})
+
+
+def fetch_reels(username: str) -> list[dict[str, Any]]:
+    """A profile's latest reels (resultsType "reels"): video items with plays and views."""
+    limit = get_settings().apify.reels_per_profile
+    if not limit:
+        return []
+    run_input = {
+        "directUrls": [f"https://www.instagram.com/{username}/"],
+        "resultsType": "reels",
+        "resultsLimit": limit,
+        "addParentData": False,
+    }
+    return [item for item in _items(run_input) if not item.get("error") and item.get("shortCode") and item.get("id")]
 
 
 def fetch_post(url: str, shortcode: str) -> ScrapeResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,9 +23,16 @@ log = logging.getLogger("scrape")
 def fetch(event: CreatorScrapeRequested) -> apify.ScrapeResult | apify.ScrapeFailed:
     """Ask Apify (outside any transaction: a run can take a minute). Failures come back as values."""
     try:
-        return apify.fetch_profile(event.username)
+        result = apify.fetch_profile(event.username)
     except apify.ScrapeFailed as exc:
         return exc
+    if result.kind != "profile":
+        return result
+    try:  # a second run for the reels; when it fails the profile still lands, with its latest posts only
+        return replace(result, reels=tuple(apify.fetch_reels(event.username)))
+    except apify.ScrapeFailed as exc:
+        log.warning("reels not fetched", extra={"username": event.username, "error": str(exc)})
+        return result
 
 
 def apply(
@@ -48,7 +56,9 @@ def apply(
         reason = f"@{name} is a private account: its posts cannot be analysed"
         return _fail(db_session, event, reason, miss="private")
     misses.forget(db_session=db_session, username=name)
-    items = result.item.get("latestPosts") or []
+    latest = result.item.get("latestPosts") or []
+    seen = {str(i.get("id")) for i in latest}
+    items = latest + [reel for reel in result.reels if str(reel["id"]) not in seen]
     posts = ingest.upsert_posts(db_session=db_session, creator=creator, posts=items)
     related = ingest.upsert_related(
         db_session=db_session, creator=creator, related=result.item.get("relatedProfiles") or []
@@ -71,7 +81,13 @@ def apply(
         payload={"job_id": str(job.id), "creator_id": creator.id},
         dedupe_key=f"analyze:{job.id}",
     )
-    return {"creator_id": creator.id, "posts": len(posts), "images": len(media), "related": related}
+    return {
+        "creator_id": creator.id,
+        "posts": len(posts),
+        "reels": len(result.reels),
+        "images": len(media),
+        "related": related,
+    }
 
 
 def _fail(db_session: Session, event: CreatorScrapeRequested, reason: str, miss: str | None = None) -> dict[str, Any]:

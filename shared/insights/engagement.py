@@ -57,6 +57,22 @@ def post_er(post: PostData, followers: int) -> float | None:
     return 100.0 * (post.likes + post.comments) / followers
 
 
+def video(data: CreatorData) -> dict[str, Any] | None:
+    """Reels and videos by their plays: how many followers a video reaches (view rate) and how many of its
+    viewers interact (engagement per view). None when no video carries a play or view count."""
+    watched = [p for p in data.posts if p.views]
+    if not watched:
+        return None
+    views = [p.views or 0 for p in watched]
+    per_view = [100.0 * ((p.likes or 0) + p.comments) / (p.views or 1) for p in watched if p.likes is not None]
+    return {
+        "posts": len(watched),
+        "median_views": statistics.median(views),
+        "view_rate": round(100.0 * statistics.median(views) / data.followers, 4),  # % of followers
+        "engagement_per_view": round(statistics.median(per_view), 4) if per_view else None,  # % of viewers
+    }
+
+
 def compute(data: CreatorData) -> dict[str, Any]:
     if data.followers <= 0:
         raise NotEnoughData("the follower count is unknown")
@@ -90,6 +106,7 @@ def compute(data: CreatorData) -> dict[str, Any]:
         if any(p.likes for p in visible)
         else None,
         "comments_rate": round(100.0 * statistics.median(p.comments for p in data.posts) / data.followers, 4),
+        "video": video(data),
         "benchmark": {
             "tier": name,
             "percentile": percentile_in_tier(median_er, name),

@@ -78,7 +78,7 @@ def load(*, db_session: Session, creator_id: int) -> CreatorData:
                 is_sponsored=p.is_sponsored,
                 location=p.location_name,
                 comment_texts=tuple(str(c.get("text") or "") for c in p.latest_comments or []),
-                views=p.video_view_count,
+                views=p.video_play_count or p.video_view_count,  # reels report plays; older videos views
                 analysis=analysis.get(p.id, {}),
             )
             for p in posts

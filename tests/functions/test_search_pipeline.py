@@ -238,3 +238,14 @@ def test_stale_jobs_are_reaped(api, bearer, pipeline) -> None:  # type: ignore[n
     assert maintenance.post("/", json=pubsub_body({"task": "reap_stale_jobs"}, "reap-1")).status_code == 204
     stored = api.get(f"/v1/jobs/{job['id']}", headers=headers).json
     assert stored["status"] == "failed" and "could not be fetched in time" in stored["reason"]
+
+
+def test_a_profile_scrape_also_fetches_its_reels_with_plays(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    from shared.creators import apify
+
+    reels = apify.fetch_reels("fitwithmaya")
+    assert reels and all(r["productType"] == "clips" and r["videoPlayCount"] > 0 for r in reels)
+    run_scrape(pipeline, search(api, bearer(), "fitwithmaya").json["job"], unique)
+    with session_scope() as db:
+        stored = db.scalars(select(Post).where(Post.short_code.in_([r["shortCode"] for r in reels]))).all()
+    assert len(stored) == len(reels) and all(p.video_play_count for p in stored)

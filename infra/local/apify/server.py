@@ -91,6 +91,8 @@ class StandIn:
     def _items_for(self, run_input: dict[str, Any]) -> list[dict[str, Any]]:
         if run_input.get("resultsType") == "posts":
             return [self._post_item(url) for url in run_input.get("directUrls", [])]
+        if run_input.get("resultsType") == "reels":
+            return self._reels(run_input)
         names = [u.rstrip("/").rsplit("/", 1)[-1].lower() for u in run_input.get("directUrls", [])]
         names += [u.lower() for u in run_input.get("usernames", [])]
         items = []
@@ -107,6 +109,20 @@ class StandIn:
                 continue
             text = json.dumps(profile).replace("{base}", self.base)
             items.append(json.loads(text))
+        return items
+
+    def _reels(self, run_input: dict[str, Any]) -> list[dict[str, Any]]:
+        """A profile's reels: its video posts as reel items (the real actor's reels include those in
+        latestPosts too), newest first, up to resultsLimit."""
+        items: list[dict[str, Any]] = []
+        for url in run_input.get("directUrls", []):
+            profile = _profiles().get(url.rstrip("/").rsplit("/", 1)[-1].lower())
+            if profile is None:
+                continue
+            videos = [p for p in profile.get("latestPosts") or [] if p.get("type") == "Video"]
+            for post in videos[: int(run_input.get("resultsLimit") or 12)]:
+                item = {**post, "ownerUsername": profile["username"], "productType": "clips", "inputUrl": url}
+                items.append(json.loads(json.dumps(item).replace("{base}", self.base)))
         return items
 
     def _post_item(self, url: str) -> dict[str, Any]:

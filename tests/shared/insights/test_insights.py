@@ -172,3 +172,15 @@ def test_paid_vs_organic_er_is_the_ratio_of_the_two_medians() -> None:
     assert sponsored["paid_vs_organic_er"] == 0.4
     organic_only = content.compute(CreatorData(followers=10_000, follows=10, posts_count=2, posts=posts[2:]))
     assert organic_only["sponsored"]["paid_vs_organic_er"] is None
+
+
+def test_video_figures_use_plays() -> None:
+    posts = (
+        PostData("Video", T0, 100, 10, views=1_000),
+        PostData("Video", T0, 300, 30, views=3_000),
+        PostData("Video", T0, 200, 20, views=2_000),
+        PostData("Image", T0, 500, 5),
+    )
+    figures = engagement.compute(CreatorData(followers=10_000, follows=1, posts_count=4, posts=posts))["video"]
+    assert figures == {"posts": 3, "median_views": 2_000, "view_rate": 20.0, "engagement_per_view": 11.0}
+    assert engagement.video(CreatorData(followers=10, follows=1, posts_count=1, posts=posts[3:])) is None
