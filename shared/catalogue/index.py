@@ -25,15 +25,14 @@ TOP_CATEGORIES = 3  # the categories a creator is filed under (of the insights' 
 # The dimension is written out (EMBEDDING_DIM in models): rows of another size are left out of the mean.
 _EMBED = text(
     """
-    UPDATE creator_search SET embedding = mean.vector, embedded_posts = mean.posts
-    FROM (
-        SELECT l2_normalize(avg(CAST(analysis.result ->> 'vector' AS vector(384)))) AS vector,
-               count(*) AS posts
-        FROM post_analysis analysis JOIN posts post ON post.id = analysis.post_id
-        WHERE post.creator_id = :creator_id AND analysis.task = 'embeddings'
-          AND jsonb_array_length(analysis.result -> 'vector') = 384
-    ) mean
-    WHERE creator_search.creator_id = :creator_id
+    INSERT INTO creator_vectors (creator_id, embedding, posts)
+    SELECT :creator_id, l2_normalize(avg(CAST(analysis.result ->> 'vector' AS vector(384)))), count(*)
+    FROM post_analysis analysis JOIN posts post ON post.id = analysis.post_id
+    WHERE post.creator_id = :creator_id AND analysis.task = 'embeddings'
+      AND jsonb_array_length(analysis.result -> 'vector') = 384
+    HAVING count(*) > 0
+    ON CONFLICT (creator_id) DO UPDATE
+    SET embedding = excluded.embedding, posts = excluded.posts, updated_at = now()
     """
 )
 
@@ -48,10 +47,10 @@ def row_of(document: dict[str, Any]) -> dict[str, Any]:
     countries = audience.get("countries") or []
     growth = ((document.get("history") or {}).get("growth") or {}).get("30d")
     scraped_at = (document.get("provenance") or {}).get("scraped_at")
-    words = (profile["username"], profile.get("full_name") or "", profile.get("biography") or "")
     return {
         "username": profile["username"],
-        "search_text": " ".join(words).lower(),
+        "name_text": f"{profile['username']} {profile.get('full_name') or ''}".strip().lower(),
+        "bio": profile.get("biography") or "",
         "profile": {key: profile.get(key) for key in PREVIEW_PROFILE},
         "posts_count": profile.get("posts_count"),
         "followers": profile.get("followers_count"),
@@ -70,7 +69,7 @@ def row_of(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def refresh(*, db_session: Session, creator_id: int, document: dict[str, Any], embedding: bool = False) -> None:
-    """Upsert the creator's search row from its document; `embedding` recomputes the content vector too."""
+    """Upsert the creator's search row from its document; `embedding` recomputes its content vector too."""
     values = row_of(document)
     statement = insert(CreatorSearch).values(creator_id=creator_id, **values)
     db_session.execute(statement.on_conflict_do_update(index_elements=["creator_id"], set_=values))

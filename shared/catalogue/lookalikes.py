@@ -14,6 +14,7 @@ from sqlalchemy import Float, Select, select, text
 from sqlalchemy.orm import Session
 
 from shared.catalogue.models import CreatorSearch as T
+from shared.catalogue.models import CreatorVector as V
 from shared.catalogue.schemas import Lookalike, LookalikesOut, LookalikesQuery, Why
 from shared.catalogue.search import conditions, hit_of, unlock_price, unlocked_for
 from shared.errors import Conflict, NotFound
@@ -26,7 +27,9 @@ def lookalikes(*, db_session: Session, scope: TeamScope, seeds: list[str], query
     found = {
         row.username: row
         for row in db_session.execute(
-            select(T.creator_id, T.username, T.embedding, T.categories).where(T.username.in_(seeds))
+            select(T.creator_id, T.username, V.embedding, T.categories)
+            .outerjoin(V, V.creator_id == T.creator_id)
+            .where(T.username.in_(seeds))
         )
     }
     missing = [name for name in seeds if name not in found]
@@ -63,7 +66,7 @@ def _mean(vectors: list[list[float]]) -> list[float]:
 
 def neighbours(target: list[float], *, exclude: list[int], scope: TeamScope, query: LookalikesQuery) -> Select[Any]:
     """Nearest creators to `target` by cosine distance (the HNSW index's order), filtered, seeds left out."""
-    distance = T.embedding.op("<=>", return_type=Float)(target)
+    distance = V.embedding.op("<=>", return_type=Float)(target)
     return (
         select(
             T.creator_id,
@@ -74,7 +77,9 @@ def neighbours(target: list[float], *, exclude: list[int], scope: TeamScope, que
             distance.label("distance"),
             unlocked_for(scope).label("unlocked"),
         )
-        .where(T.embedding.is_not(None), T.creator_id.not_in(exclude), *conditions(query))
+        .select_from(V)
+        .join(T, T.creator_id == V.creator_id)
+        .where(V.creator_id.not_in(exclude), *conditions(query))
         .order_by(distance)
         .limit(query.limit)
     )

@@ -102,6 +102,7 @@ class Facet(BaseModel):
 class Facets(BaseModel):
     categories: list[Facet]
     languages: list[Facet]
+    approximate: bool = False  # counted on a sample of the catalogue (very broad filters), scaled up
 
 
 class CataloguePage(BaseModel):

@@ -6,11 +6,13 @@ or skips a creator when rows are inserted between requests. Each hit is a previe
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from sqlalchemy import Float, and_, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy import Float, and_, case, cast, exists, func, literal, or_, select, tablesample, text, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.util import ClauseAdapter
 
 from shared.catalogue import cursor
 from shared.catalogue.models import CreatorSearch as T
@@ -22,6 +24,13 @@ from shared.credits.unlocks import UNLOCK_ACTION
 from shared.teams import service as teams_service
 from shared.teams.scope import TeamScope
 
+# Free text: trigram word similarity of q to the username and full name (typos forgiven, 0..1), a fixed
+# bonus when q's words are in the bio (full-text: exact words, any language, index-only matching), and a little
+# popularity (log followers, at most POPULARITY) so that equally good matches rank the better-known first.
+BIO_MATCH = 0.3
+POPULARITY = 0.05
+# Facets count every matching creator up to this many; beyond, a block sample of the table (flagged approximate).
+FACET_EXACT_LIMIT = 20_000
 SORT_COLUMNS: dict[str, Any] = {
     "followers": T.followers,
     "er": T.median_er,
@@ -95,12 +104,15 @@ def search(*, db_session: Session, scope: TeamScope, query: CatalogueQuery) -> C
     where = conditions(query)
     sort = query.order
     if query.q:
-        text = query.q.strip().lower()
-        # `search_text %> q`: q's word similarity to some part of username, name or bio passes pg_trgm's
-        # threshold (0.6); the GIN trigram index serves it. `%%` is pg8000's escape for a literal `%`.
-        where.append(T.search_text.op("%%>")(text))
+        words = query.q.strip().lower()
+        name_match = T.name_text.op("%%>")(words)  # pg8000 escapes a literal % as %%
+        bio_match = T.bio_tsv.op("@@")(func.plainto_tsquery("simple", words))
+        where.append(or_(name_match, bio_match))
         relevance = cast(
-            func.greatest(func.similarity(T.username, text), func.word_similarity(text, T.search_text)), Float
+            func.word_similarity(words, T.name_text)
+            + case((bio_match, BIO_MATCH), else_=0.0)
+            + POPULARITY * func.ln(1 + func.coalesce(T.followers, 0)) / math.log(1e9),
+            Float,
         )
     key = relevance if sort == "relevance" else SORT_COLUMNS[sort]
     digest = cursor.filters_digest(query.model_dump(mode="json", exclude={"cursor", "limit"}))
@@ -143,8 +155,19 @@ def _after(key: Any, value: float | int | None, last_id: int) -> ColumnElement[b
 
 
 def _facets(db_session: Session, where: list[ColumnElement[bool]]) -> Facets:
-    """How many creators under the current filters have each category and each language (one statement)."""
-    matching = select(T.categories, T.languages).where(*where).cte("matching")
+    """How many creators under the current filters have each category and each language (exact up to
+    FACET_EXACT_LIMIT matches; beyond, counted on a block sample and scaled, flagged approximate)."""
+    bounded = select(literal(1)).select_from(T).where(*where).limit(FACET_EXACT_LIMIT + 1).subquery()
+    matches = db_session.scalar(select(func.count()).select_from(bounded)) or 0
+    source: Any = T.__table__
+    scale, approximate = 1.0, False
+    if matches > FACET_EXACT_LIMIT:
+        rows = db_session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = 'creator_search'::regclass")) or 1
+        share = min(100.0, 100.0 * FACET_EXACT_LIMIT / max(float(rows), 1.0))
+        source = tablesample(T.__table__, func.system(share), name="sampled", seed=literal(7))
+        where = [ClauseAdapter(source).traverse(clause) for clause in where]
+        scale, approximate = 100.0 / share, True
+    matching = select(source.c.categories, source.c.languages).where(*where).cte("matching")
     parts = []
     for name, column in (("categories", matching.c.categories), ("languages", matching.c.languages)):
         value = func.unnest(column).label("value")
@@ -154,7 +177,7 @@ def _facets(db_session: Session, where: list[ColumnElement[bool]]) -> Facets:
         )
     found: dict[str, list[Facet]] = {"categories": [], "languages": []}
     for facet, value, n in db_session.execute(union_all(*parts)):
-        found[facet].append(Facet(value=value, creators=n))
+        found[facet].append(Facet(value=value, creators=round(n * scale)))
     for values in found.values():
         values.sort(key=lambda f: (-f.creators, f.value))
-    return Facets(**found)
+    return Facets(**found, approximate=approximate)

@@ -1,5 +1,6 @@
-"""The catalogue: pgvector and pg_trgm, one search row per creator (indexed filters, a trigram index over
-username, name and bio, the content vector under an HNSW index), backfilled from the stored documents.
+"""The catalogue: pgvector and pg_trgm, one search row per creator (indexed filters and sorts, trigrams over
+username and name, the bio's words), each creator's content vector under an HNSW index; backfilled from the
+stored documents.
 
 Revision ID: 0010
 Revises: 0009
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from shared.columns import Vector
 
+SORTED = {"followers": "followers", "median_er": "median_er", "quality": "quality_score", "growth": "growth_30d"}
+
 revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
@@ -29,7 +32,11 @@ def upgrade() -> None:
         "creator_search",
         sa.Column("creator_id", sa.BigInteger(), nullable=False),
         sa.Column("username", sa.Text(), nullable=False),
-        sa.Column("search_text", sa.Text(), nullable=False),
+        sa.Column("name_text", sa.Text(), nullable=False),
+        sa.Column("bio", sa.Text(), nullable=False),
+        sa.Column(
+            "bio_tsv", postgresql.TSVECTOR(), sa.Computed("to_tsvector('simple', bio)", persisted=True), nullable=True
+        ),
         sa.Column("profile", postgresql.JSONB(), nullable=False),
         sa.Column("posts_count", sa.BigInteger(), nullable=True),
         sa.Column("followers", sa.BigInteger(), nullable=True),
@@ -44,29 +51,46 @@ def upgrade() -> None:
         sa.Column("quality_state", sa.Text(), nullable=True),
         sa.Column("growth_30d", sa.Float(), nullable=True),
         sa.Column("scraped_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("embedding", Vector(384), nullable=True),
-        sa.Column("embedded_posts", sa.BigInteger(), nullable=False, server_default="0"),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.ForeignKeyConstraint(
             ["creator_id"], ["creators.id"], name=op.f("fk_creator_search_creator_id_creators"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("creator_id", name=op.f("pk_creator_search")),
     )
-    for column in ("followers", "median_er", "quality", "growth"):
-        name = {"quality": "quality_score", "growth": "growth_30d"}.get(column, column)
-        op.create_index(f"ix_creator_search_{column}", "creator_search", [name, "creator_id"])
+    for name, column in SORTED.items():
+        op.create_index(
+            f"ix_creator_search_{name}",
+            "creator_search",
+            [sa.text(f"{column} DESC NULLS LAST"), sa.text("creator_id DESC")],
+        )
+    op.create_index("uq_creator_search_username", "creator_search", ["username"], unique=True)
     op.create_index("ix_creator_search_categories", "creator_search", ["categories"], postgresql_using="gin")
     op.create_index("ix_creator_search_languages", "creator_search", ["languages"], postgresql_using="gin")
     op.create_index(
-        "ix_creator_search_text_trgm",
+        "ix_creator_search_name_trgm",
         "creator_search",
-        ["search_text"],
+        ["name_text"],
         postgresql_using="gin",
-        postgresql_ops={"search_text": "gin_trgm_ops"},
+        postgresql_ops={"name_text": "gin_trgm_ops"},
+    )
+    op.create_index("ix_creator_search_bio_tsv", "creator_search", ["bio_tsv"], postgresql_using="gin")
+    op.create_table(
+        "creator_vectors",
+        sa.Column("creator_id", sa.BigInteger(), nullable=False),
+        sa.Column("embedding", Vector(384), nullable=False),
+        sa.Column("posts", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["creator_id"],
+            ["creator_search.creator_id"],
+            name=op.f("fk_creator_vectors_creator_id_creator_search"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("creator_id", name=op.f("pk_creator_vectors")),
     )
     op.create_index(
-        "ix_creator_search_embedding_hnsw",
-        "creator_search",
+        "ix_creator_vectors_embedding_hnsw",
+        "creator_vectors",
         ["embedding"],
         postgresql_using="hnsw",
         postgresql_ops={"embedding": "vector_cosine_ops"},
@@ -80,4 +104,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("creator_vectors")
     op.drop_table("creator_search")

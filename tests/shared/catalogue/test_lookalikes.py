@@ -14,7 +14,7 @@ from sqlalchemy import event, select, text
 
 from infra.local.apify.server import DATASET
 from shared.analysis.models import PostAnalysis
-from shared.catalogue.models import CreatorSearch
+from shared.catalogue.models import CreatorSearch, CreatorVector
 from shared.columns import to_text
 from shared.creators import documents, ingest
 from shared.db import get_engine, session_scope
@@ -102,30 +102,26 @@ def test_the_query_uses_the_hnsw_index(api, bearer, db) -> None:  # type: ignore
         ids = session.scalars(text("SELECT id FROM creators ORDER BY id")).all()
         session.execute(
             text(
-                "INSERT INTO creator_search (creator_id, username, search_text, profile, categories, languages, "
-                "verified, business, followers, embedding) VALUES (:id, :u, :u, jsonb_build_object('username', "
+                "INSERT INTO creator_search (creator_id, username, name_text, bio, profile, categories, languages, "
+                "verified, business, followers) VALUES (:id, :u, :u, '', jsonb_build_object('username', "
                 "CAST(:u AS text), 'full_name', null, 'followers_count', CAST(:f AS bigint), 'is_verified', false, "
-                "'is_private', false, 'avatar', null), '{}', '{}', false, false, "
-                ":f, CAST(:v AS vector))"
+                "'is_private', false, 'avatar', null), '{}', '{}', false, false, :f)"
             ),
-            [
-                {
-                    "id": i,
-                    "u": f"bulk_{i}",
-                    "f": rng.randint(0, 10**6),
-                    "v": to_text([rng.gauss(0, 1) for _ in range(384)]),
-                }
-                for i in ids
-            ],
+            [{"id": i, "u": f"bulk_{i}", "f": rng.randint(0, 10**6)} for i in ids],
+        )
+        session.execute(
+            text("INSERT INTO creator_vectors (creator_id, embedding, posts) VALUES (:id, CAST(:v AS vector), 12)"),
+            [{"id": i, "v": to_text([rng.gauss(0, 1) for _ in range(384)])} for i in ids],
         )
         session.execute(text("ANALYZE creator_search"))
+        session.execute(text("ANALYZE creator_vectors"))
     catalogue.add("seed_creator", followers=1, embedding=catalogue.direction(1))
     with statements() as seen:  # the statement the endpoint runs, with its parameters
         assert api.get("/v1/creators/seed_creator/lookalikes?min_followers=1000", headers=bearer()).status_code == 200
     statement, parameters = next((sql, params) for sql, params in seen if "<=>" in sql)
     with get_engine().connect() as connection:
         plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all()
-    assert any("ix_creator_search_embedding_hnsw" in line for line in plan), "\n".join(plan)
+    assert any("ix_creator_vectors_embedding_hnsw" in line for line in plan), "\n".join(plan)
 
 
 def test_fitness_creators_of_the_sample_dataset_find_each_other(api, bearer, db, lite_embeddings) -> None:  # type: ignore[no-untyped-def]
@@ -148,7 +144,7 @@ def test_fitness_creators_of_the_sample_dataset_find_each_other(api, bearer, db,
         )  # fmt: skip
         for creator_id in sorted({creator_id for creator_id, _ in owners}):
             documents.write(db_session=session, creator_id=creator_id, embedding=True)
-        held = session.scalars(select(CreatorSearch.username).where(CreatorSearch.embedding.is_not(None))).all()
+        held = session.scalars(select(CreatorSearch.username).join(CreatorVector)).all()
     assert set(held) >= FITNESS
     brand, tops = bearer(), {}
     for seed in ("fitwithmaya", "fitness.rafa"):

@@ -160,3 +160,14 @@ def test_a_tampered_or_misused_cursor_is_400(api, bearer, seeded) -> None:  # ty
         response = api.get(f"/v1/discovery/creators?{query}", headers=brand)
         assert response.status_code == 400 and reason in response.json["detail"], response.json
     assert api.get(f"/v1/discovery/creators?limit=2&cursor={cursor}", headers=brand).status_code == 200
+
+
+def test_facets_past_the_exact_limit_are_sampled_and_say_so(api, bearer, seeded, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from shared.catalogue import search as catalogue_search
+
+    exact = api.get("/v1/discovery/creators", headers=bearer()).json["facets"]
+    assert exact["approximate"] is False
+    monkeypatch.setattr(catalogue_search, "FACET_EXACT_LIMIT", 3)
+    sampled = api.get("/v1/discovery/creators", headers=bearer()).json["facets"]
+    assert sampled["approximate"] is True
+    assert all(f["creators"] >= 0 for f in sampled["categories"] + sampled["languages"])
