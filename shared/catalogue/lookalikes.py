@@ -1,9 +1,9 @@
 """GET /v1/creators/{username}/lookalikes (and ?like=a,b for "more like these"): the nearest creators by content.
 
 The target is the seeds' content vectors averaged and normalised (one seed: its own vector); neighbours come from
-the HNSW index (cosine distance) with the catalogue's filters applied during the index scan (pgvector's iterative
-scan, so a selective filter still fills the page) and the seeds left out. Each hit says why: the cosine
-similarity and the top categories it shares with the seeds."""
+the HNSW index on `creator_vectors` (cosine distance) with the catalogue's filters applied during the index scan
+(pgvector's iterative scan, so a selective filter still fills the page) and the seeds left out. Each hit says
+why: the cosine similarity and the top categories it shares with the seeds."""
 
 from __future__ import annotations
 
@@ -41,9 +41,14 @@ def lookalikes(*, db_session: Session, scope: TeamScope, seeds: list[str], query
     target = _mean([found[name].embedding for name in seeds])
     seed_categories = {c for name in seeds for c in found[name].categories}
     db_session.execute(text(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}"))
-    db_session.execute(text("SET LOCAL hnsw.iterative_scan = strict_order"))
+    # A filter the nearest creators fail makes the index scan go on past its first candidates (iterative scan);
+    # relaxed order is faster and may return them slightly out of order, so they are sorted again here.
+    db_session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
     exclude = [found[name].creator_id for name in seeds]
-    rows = db_session.execute(neighbours(target, exclude=exclude, scope=scope, query=query)).all()
+    rows = sorted(
+        db_session.execute(neighbours(target, exclude=exclude, scope=scope, query=query)).all(),
+        key=lambda row: (row.distance, row.creator_id),
+    )
     price = unlock_price(db_session=db_session, scope=scope)
     items = [
         Lookalike(

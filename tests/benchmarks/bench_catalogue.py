@@ -80,11 +80,12 @@ INSERT INTO creator_search (creator_id, username, name_text, bio, profile, posts
                             quality_state, growth_30d, scraped_at)
 SELECT n, cr.username, lower(cr.username || ' ' || cr.full_name), 'all about ' || c.words || ' from ' || c.country,
        jsonb_build_object('username', cr.username, 'full_name', cr.full_name, 'followers_count', f.v,
-                          'is_verified', mod(n, 20) = 0, 'is_private', false, 'avatar', null),
-       12, f.v, round((random() * 12)::numeric, 3), c.categories, c.languages, c.country, mod(n, 20) = 0, mod(n, 3) = 0,
+                          'is_verified', false, 'is_private', false, 'avatar', null),
+       12, f.v, round((random() * 12)::numeric, 3), c.categories, c.languages, c.country, random() < 0.05,
+       random() < 0.3,
        round((random() * 0.5)::numeric, 3), round((random() * 100)::numeric, 1),
-       (ARRAY['ready', 'ready', 'low_confidence', 'not_ready'])[1 + mod(n, 4)],
-       CASE WHEN mod(n, 5) = 0 THEN NULL ELSE round(((random() - 0.4) * 0.2)::numeric, 4) END,
+       (ARRAY['ready', 'ready', 'low_confidence', 'not_ready'])[1 + floor(random() * 4)::int],
+       CASE WHEN random() < 0.2 THEN NULL ELSE round(((random() - 0.4) * 0.2)::numeric, 4) END,
        now() - random() * interval '60 days'
 FROM generate_series(CAST(:lo AS int), CAST(:hi AS int)) n
 JOIN creators cr ON cr.id = n

@@ -20,7 +20,6 @@ import pytest
 
 from infra.local.components import REPO
 from infra.local.demo import local_token
-from infra.local.stack import Stack
 
 pytestmark = pytest.mark.emulator
 PAGE = Path(__file__).resolve().parents[1] / "fixtures" / "browser" / "page.html"
@@ -31,7 +30,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 class PageServer:
     """Serves the page on its own origin and collects what the page reports back (same-origin POST)."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         results: queue.Queue[dict[str, Any]] = queue.Queue()
 
         class Handler(BaseHTTPRequestHandler):
@@ -52,7 +51,7 @@ class PageServer:
                 pass
 
         self.results = results
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -80,31 +79,19 @@ def visit(page: PageServer, url: str, timeout_s: float = 120) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def pages() -> Iterator[tuple[PageServer, PageServer]]:
-    allowed, other = PageServer(), PageServer()
+def pages(page_port: int) -> Iterator[tuple[PageServer, PageServer]]:
+    if CHROMIUM is None:
+        pytest.skip("chromium is not installed (make system-deps installs it where apt-get works)")
+    allowed, other = PageServer(page_port), PageServer()
     yield allowed, other
     allowed.stop()
     other.stop()
 
 
-@pytest.fixture(scope="module")
-def stack(pages: tuple[PageServer, PageServer]) -> Iterator[Stack]:
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed (make system-deps installs it where apt-get works)")
-    root = Path(tempfile.mkdtemp(prefix="fa-browser-"))
-    stack = Stack(root=root, overrides={"FA_CORS_ORIGINS": json.dumps([pages[0].origin])})
-    try:
-        stack.up()
-        yield stack
-    finally:
-        stack.down()
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def test_a_page_on_another_origin_searches_follows_the_job_and_renders_the_report(stack, pages) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_on_another_origin_searches_follows_the_job_and_renders_the_report(local_stack, pages) -> None:  # type: ignore[no-untyped-def]
     allowed, _ = pages
-    token = local_token(stack.jwt_secret, "browser@brand.example")
-    url = f"{allowed.origin}/#api={stack.functions['api'].url}&token={token}&username=fitwithmaya"
+    token = local_token(local_stack.jwt_secret, "browser@brand.example")
+    url = f"{allowed.origin}/#api={local_stack.functions['api'].url}&token={token}&username=fitwithmaya"
     result = visit(allowed, url)
     assert result["ok"], result
     assert result["status"] == 200 and result["username"] == "fitwithmaya" and result["posts"] > 0
@@ -123,8 +110,10 @@ def test_a_page_on_another_origin_searches_follows_the_job_and_renders_the_repor
     assert (ARTIFACTS / "browser-report.png").stat().st_size > 10_000
 
 
-def test_a_page_from_an_origin_not_on_the_list_is_refused(stack, pages) -> None:  # type: ignore[no-untyped-def]
+def test_a_page_from_an_origin_not_on_the_list_is_refused(local_stack, pages) -> None:  # type: ignore[no-untyped-def]
     _, other = pages
-    token = local_token(stack.jwt_secret, "intruder@elsewhere.example")
-    result = visit(other, f"{other.origin}/#api={stack.functions['api'].url}&token={token}&username=fitwithmaya", 60)
+    token = local_token(local_stack.jwt_secret, "intruder@elsewhere.example")
+    result = visit(
+        other, f"{other.origin}/#api={local_stack.functions['api'].url}&token={token}&username=fitwithmaya", 60
+    )
     assert result["ok"] is False and "Failed to fetch" in result["error"], result

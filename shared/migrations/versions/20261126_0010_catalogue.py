@@ -64,6 +64,11 @@ def upgrade() -> None:
             [sa.text(f"{column} DESC NULLS LAST"), sa.text("creator_id DESC")],
         )
     op.create_index("uq_creator_search_username", "creator_search", ["username"], unique=True)
+    for column in ("country", "quality_state", "scraped_at"):
+        op.create_index(f"ix_creator_search_{column}", "creator_search", [column])
+    op.create_index(
+        "ix_creator_search_verified", "creator_search", ["creator_id"], postgresql_where=sa.text("verified")
+    )
     op.create_index("ix_creator_search_categories", "creator_search", ["categories"], postgresql_using="gin")
     op.create_index("ix_creator_search_languages", "creator_search", ["languages"], postgresql_using="gin")
     op.create_index(

@@ -1,0 +1,32 @@
+"""One local stack for the tests that need every process at once (the browser, post analytics end to end)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from infra.local.processes import free_port
+from infra.local.stack import Stack
+
+
+@pytest.fixture(scope="session")
+def page_port() -> int:
+    """The port of the browser test's page server: the one origin the stack's API allows."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def local_stack(page_port: int) -> Iterator[Stack]:
+    root = Path(tempfile.mkdtemp(prefix="fa-flows-"))
+    stack = Stack(root=root, overrides={"FA_CORS_ORIGINS": json.dumps([f"http://127.0.0.1:{page_port}"])})
+    try:
+        stack.up()
+        yield stack
+    finally:
+        stack.down()
+        shutil.rmtree(root, ignore_errors=True)
