@@ -16,6 +16,8 @@ from pydantic import BaseModel, JsonValue
 from shared import errors
 
 MULTILINE: dict[str, JsonValue] = {"x-multiline": True}
+# Email fields: email-validator refuses special-use domains, which `format: email` alone would admit.
+EMAIL_RULE = "an address that can receive mail (special-use domains such as .test or .invalid are refused)"
 _ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NOT_WHITESPACE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

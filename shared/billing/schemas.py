@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from shared.text import EMAIL_RULE
+
 PackageCode = Literal[
     "standard_monthly", "standard_annual", "premium_monthly", "premium_annual",
     "topup_starter", "topup_professional", "topup_enterprise",
@@ -28,7 +30,7 @@ class CheckoutOut(BaseModel):
 
 class SignupCheckoutIn(BaseModel):
     model_config = ConfigDict(extra="forbid")  # a `password` field is refused, never read
-    email: EmailStr
+    email: EmailStr = Field(description=EMAIL_RULE)
     plan: PlanCode
     ui_mode: Literal["hosted", "embedded"] = "hosted"
 
@@ -39,7 +41,7 @@ class SignupCheckoutOut(CheckoutOut):
 
 class SignupFreeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: EmailStr
+    email: EmailStr = Field(description=EMAIL_RULE)
 
 
 class SignupFreeOut(BaseModel):

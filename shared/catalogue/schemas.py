@@ -13,7 +13,8 @@ from shared.errors import InvalidInput
 
 Sort = Literal["relevance", "followers", "er", "quality", "growth"]
 QualityState = Literal["ready", "low_confidence", "not_ready"]
-LANGUAGE = r"^[a-z]{2,3}$"  # ISO 639 codes, as the language model emits them
+LANGUAGE = r"^[a-z]{2,3}$"
+BIGINT = 2**63 - 1  # ISO 639 codes, as the language model emits them
 
 
 class Filters(BaseModel):
@@ -21,20 +22,30 @@ class Filters(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min_followers: int | None = Field(None, ge=0)
-    max_followers: int | None = Field(None, ge=0)
-    min_er: float | None = Field(None, ge=0, description="median engagement rate in % (3.5 = 3.5%)")
-    max_er: float | None = Field(None, ge=0)
-    categories: list[str] = Field(default_factory=list, description="comma-separated category labels")
+    min_followers: int | None = Field(None, ge=0, le=BIGINT, description="at most max_followers")
+    max_followers: int | None = Field(None, ge=0, le=BIGINT)
+    min_er: float | None = Field(
+        None, ge=0, le=1e6, description="median engagement rate in % (3.5 = 3.5%); at most max_er"
+    )
+    max_er: float | None = Field(None, ge=0, le=1e6)
+    categories: list[str] = Field(
+        default_factory=list,
+        description="comma-separated category labels",
+        json_schema_extra={"items": {"type": "string", "enum": list(taxonomy.CATEGORIES)}},
+    )
     categories_match: Literal["any", "all"] = "any"
-    languages: list[str] = Field(default_factory=list, description="comma-separated caption languages (ISO 639)")
+    languages: list[str] = Field(
+        default_factory=list,
+        description="comma-separated caption languages (ISO 639)",
+        json_schema_extra={"items": {"type": "string", "pattern": LANGUAGE}},
+    )
     country: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="inferred audience country (ISO 3166-1)")
     verified: bool | None = None
     business: bool | None = None
     max_sponsored_share: float | None = Field(None, ge=0, le=1)
     min_quality: float | None = Field(None, ge=0, le=100)
     quality_state: QualityState | None = None
-    min_growth_30d: float | None = Field(None, ge=-1, description="followers change over 30 days, a fraction")
+    min_growth_30d: float | None = Field(None, ge=-1, le=1e6, description="followers change over 30 days, a fraction")
     scraped_within_days: int | None = Field(None, ge=1, le=3650)
 
     @field_validator("categories")
@@ -64,9 +75,11 @@ class Filters(BaseModel):
 
 class CatalogueQuery(Filters):
     q: str | None = Field(None, min_length=2, max_length=100, description="free text: username, name, bio")
-    sort: Sort | None = Field(None, description="default: relevance with q, else followers")
+    sort: Sort | None = Field(None, description="default: relevance with q, else followers; relevance needs q")
     limit: int = Field(20, ge=1, le=100)
-    cursor: str | None = Field(None, max_length=500, description="next_cursor of the previous page")
+    cursor: str | None = Field(
+        None, max_length=500, description="next_cursor of the previous page, unchanged, with the same filters and sort"
+    )
 
     @model_validator(mode="after")
     def _relevance_needs_text(self) -> CatalogueQuery:

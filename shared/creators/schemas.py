@@ -6,6 +6,8 @@ import re
 
 from shared.errors import InvalidInput
 
+# A username as the API documents it (case is folded; normalize_username also takes "@name" and profile URLs).
+USERNAME_PATTERN = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$"
 _URL = re.compile(r"^(?:https?://)?(?:www\.|m\.)?instagram\.com/([^/?#]+)/?(?:[?#].*)?$", re.IGNORECASE)
 _ALLOWED = re.compile(r"^[a-z0-9._]+$")
 

@@ -43,7 +43,7 @@ class TransactionPage(BaseModel):
 class TransactionQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     limit: int = Field(default=50, ge=1, le=200)
-    before_id: int | None = Field(default=None, ge=1)
+    before_id: int | None = Field(default=None, ge=1, le=2**63 - 1)  # a bigint id
 
 
 class UsageOut(BaseModel):

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 from werkzeug.wrappers import Response
 
+from shared.creators.schemas import USERNAME_PATTERN
 from shared.http.problems import Problem
 from shared.http.router import RequestContext, Route, Router
 
@@ -16,7 +17,7 @@ REF = "#/components/schemas/{model}"
 Mode = Literal["validation", "serialization"]
 USERNAME = {  # Instagram's rules, as shared.creators.schemas enforces them (case is folded)
     "type": "string",
-    "pattern": r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$",
+    "pattern": USERNAME_PATTERN,
     "minLength": 1,
     "maxLength": 30,
 }
@@ -45,6 +46,35 @@ def _models(router: Router) -> list[tuple[type[BaseModel], Mode]]:
     return wanted
 
 
+# What shared.text refuses in every text input, said in the document, so a client (or a fuzzer) knows it.
+NO_CONTROL = "^[^\\u0000-\\u001f\\u007f]*$"
+NO_CONTROL_MULTILINE = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f]*$"  # tab, LF, CR allowed
+
+
+def _printable(node: Any, defs: dict[str, Any], seen: set[str], multiline: bool = False) -> None:
+    """Give every free-text string of a request schema the control-character rule (in place)."""
+    if isinstance(node, list):
+        for item in node:
+            _printable(item, defs, seen, multiline)
+        return
+    if not isinstance(node, dict):
+        return
+    multiline = multiline or bool(node.get("x-multiline"))
+    if "$ref" in node:
+        name = node["$ref"].rsplit("/", 1)[-1]
+        if name not in seen:
+            seen.add(name)
+            _printable(defs.get(name), defs, seen)
+        return
+    if node.get("type") == "string" and not {"pattern", "format", "enum", "const"} & set(node):
+        node["pattern"] = NO_CONTROL_MULTILINE if multiline else NO_CONTROL
+    for key, value in node.items():
+        if key in ("properties", "items", "anyOf", "oneOf", "allOf", "additionalProperties", "prefixItems"):
+            children = value.values() if key == "properties" and isinstance(value, dict) else [value]
+            for child in children:
+                _printable(child, defs, seen, multiline)
+
+
 def _summary(route: Route) -> str:
     if route.summary:
         return route.summary
@@ -55,6 +85,10 @@ def _summary(route: Route) -> str:
 def openapi_document(router: Router) -> dict[str, Any]:
     """The OpenAPI 3.1 document of one router."""
     refs, defs = models_json_schema(_models(router), ref_template=REF)
+    components, seen = defs.get("$defs", {}), set[str]()
+    for route in router.routes:
+        if route.body is not None:
+            _printable(refs[(route.body, "validation")], components, seen)
     problem = {"application/problem+json": {"schema": refs[(Problem, "serialization")]}}
     paths: dict[str, dict[str, Any]] = {}
     for route in router.routes:
@@ -66,6 +100,7 @@ def openapi_document(router: Router) -> dict[str, Any]:
             schema = route.query.model_json_schema(ref_template=REF)
             required = set(schema.get("required", []))
             for name, prop in schema.get("properties", {}).items():
+                _printable(prop, components, seen)
                 parameter = {"name": name, "in": "query", "required": name in required, "schema": prop}
                 if prop.get("type") == "array":  # comma-separated, as the router reads them (query_values)
                     parameter.update(style="form", explode=False)
@@ -92,7 +127,7 @@ def openapi_document(router: Router) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": router.title, "version": router.version, "description": router.description},
         "paths": paths,
-        "components": {"schemas": defs.get("$defs", {})},
+        "components": {"schemas": components},
     }
 
 

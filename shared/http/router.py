@@ -135,17 +135,21 @@ class Router:
         return self.route("POST", template, **options)
 
     def _methods_for(self, request: Request) -> list[str]:
-        path = self._raw_path(request)
-        return [route.method for route in self.routes if route.pattern.match(path)]
+        return [route.method for route, _ in self._matching(self._raw_path(request))]
+
+    def _matching(self, path: str) -> list[tuple[Route, dict[str, str]]]:
+        """Routes whose template matches `path`; a literal segment beats a parameter (`/v1/posts/analyze` is not
+        the post called "analyze"), so when any route matches with fewer parameters, only those count."""
+        found = [(route, m.groupdict()) for route in self.routes if (m := route.pattern.match(path))]
+        fewest = min((len(route.params) for route, _ in found), default=0)
+        return [(route, params) for route, params in found if len(route.params) == fewest]
 
     def _match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         allowed = []
-        for route in self.routes:
-            found = route.pattern.match(path)
-            if found:
-                if route.method == method or (method == "HEAD" and route.method == "GET"):
-                    return route, found.groupdict()
-                allowed.append(route.method)
+        for route, params in self._matching(path):
+            if route.method == method or (method == "HEAD" and route.method == "GET"):
+                return route, params
+            allowed.append(route.method)
         if allowed:
             raise MethodNotAllowed(f"{method} is not allowed on {path}", allow=sorted(set(allowed)))
         raise errors.NotFound(f"no route for {method} {path}")

@@ -9,12 +9,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.jobs.schemas import JobOut
 
+URL_PATTERN = (
+    r"^(https?://)?(www\.|m\.)?instagram\.com/([A-Za-z0-9._]{1,30}/)?(p|reel|reels|tv)/[A-Za-z0-9_-]{5,40}/?"
+    r"(\?[A-Za-z0-9=&_.-]*)?$"
+)
 CAMPAIGN = r"^[\w .:#&/+-]{1,80}$"  # a team's own label: letters, digits, spaces and a few separators
 
 
 class AnalyzeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(min_length=10, max_length=300, description="instagram.com/p/<code>/ or /reel/<code>/")
+    url: str = Field(
+        min_length=10,
+        max_length=300,
+        description="instagram.com/p/<code>/ or /reel/<code>/",
+        json_schema_extra={"pattern": URL_PATTERN},  # documented; shared.posts.urls gives the precise reason
+    )
     campaign: str | None = Field(None, pattern=CAMPAIGN, description="group posts to report on them together")
 
 

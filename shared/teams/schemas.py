@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from shared.text import EMAIL_RULE
+
 Role = Literal["owner", "admin", "member"]
 
 
@@ -18,7 +20,7 @@ class TeamCreate(BaseModel):
 
 class MemberAdd(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: EmailStr
+    email: EmailStr = Field(description=EMAIL_RULE)
     role: Literal["admin", "member"] = "member"
 
 

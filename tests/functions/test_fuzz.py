@@ -11,15 +11,26 @@ import pytest
 import schemathesis
 from functions_framework import create_app
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-pytestmark = pytest.mark.usefixtures("db")
+from tests.fixtures.pipeline import fund
+
+pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("db", "pipeline", "stripe_standin")]
+# Rules between parameters that JSON Schema cannot state (each named in its parameter's description): a request
+# that breaks one is schema-valid and rightly refused, with one of these reasons.
+# Likewise `format: email` admits special-use domains (.test, …) that cannot receive mail; we refuse them, saying so.
+CROSS_FIELD_REASONS = ("is greater than", "sort=relevance needs q", "invalid cursor", "special-use or reserved name")
 EXAMPLES = 12  # per operation: the whole run stays well under a minute on two cores
-FUZZER = uuid.UUID("00000000-0000-4000-8000-00000000f022")  # one caller throughout: its team exists after a call
+FUZZER = uuid.UUID("00000000-0000-4000-8000-00000000f022")  # one caller throughout
+EMAIL = "fuzzer@example.org"
 
 
 @pytest.fixture
-def api_schema(db: None, jwks: Any) -> Any:
+def api_schema(db: None, jwks: Any, bearer: Any) -> Any:
+    """The API and its document; the fuzzing caller exists and can pay (402 is a real answer, but not one about
+    the request's shape)."""
     app = create_app("api", "functions/api/main.py")
+    fund(app.test_client(), bearer(sub=FUZZER, email=EMAIL), 1_000_000, "fuzzer-credits")
     return schemathesis.openapi.from_wsgi("/openapi.json", app)
 
 
@@ -35,4 +46,13 @@ schema = schemathesis.pytest.from_fixture("api_schema")
     database=None,
 )
 def test_every_operation_holds_to_its_document(case: Any, bearer: Any) -> None:
-    case.call_and_validate(headers=bearer(sub=FUZZER, email="fuzzer@example.org"))
+    response = case.call(headers=bearer(sub=FUZZER, email=EMAIL))
+    detail = (response.json() or {}).get("detail", "") if response.status_code == 400 else ""
+    if any(reason in detail for reason in CROSS_FIELD_REASONS):
+        case.validate_response(response, excluded_checks=[positive_data_acceptance])
+    elif response.status_code == 404 and response.headers.get("Content-Type", "").startswith("text/html"):
+        # A path with a line break never reaches our code: Flask's router (functions-framework's) answers it.
+        params = [str(value) for value in (case.path_parameters or {}).values()]
+        assert any(c in value for value in params for c in "\n\r"), (case.formatted_path, response.text)
+    else:
+        case.validate_response(response)
