@@ -1,5 +1,6 @@
 """Imports every domain's models so that Base.metadata holds the whole schema (Alembic, tests)."""
 
+from shared.admin import models as admin_models
 from shared.analysis import models as analysis_models
 from shared.billing import models as billing_models
 from shared.catalogue import models as catalogue_models
@@ -16,6 +17,7 @@ from shared.teams import models as teams_models
 metadata = Base.metadata
 
 __all__ = [
+    "admin_models",
     "analysis_models",
     "billing_models",
     "catalogue_models",

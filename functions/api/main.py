@@ -9,6 +9,7 @@ from flask import Request
 from pydantic import BaseModel
 from werkzeug.wrappers import Response
 
+from functions.api.routes import admin as admin_routes
 from functions.api.routes import billing as billing_routes
 from functions.api.routes import catalogue as catalogue_routes
 from functions.api.routes import creators as creators_routes
@@ -32,6 +33,7 @@ billing_routes.register(router)
 watchlist_routes.register(router)
 catalogue_routes.register(router)
 posts_routes.register(router)
+admin_routes.register(router)
 
 
 class HealthOut(BaseModel):

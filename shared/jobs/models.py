@@ -28,6 +28,7 @@ class Job(Base):
         CheckConstraint("kind = 'post' OR username IS NOT NULL", name="creator_job_names_its_creator"),
         CheckConstraint("kind = 'creator' OR post_shortcode IS NOT NULL", name="post_job_names_its_post"),
         Index("ix_jobs_origin_created_at", "origin", "created_at"),
+        Index("ix_jobs_created_at", "created_at"),
         Index("ix_jobs_requested_by_team_created_at", "requested_by_team_id", "created_at"),
         # Create-or-join: at most one in-flight job per username, enforced by Postgres.
         Index(

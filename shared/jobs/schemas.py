@@ -14,6 +14,8 @@ class StageOut(BaseModel):
     done: int = 0
     total: int = 0
     error: str | None = None
+    started_at: datetime | None = None  # when the stage began running
+    ended_at: datetime | None = None  # when it reached done, failed or skipped
 
 
 class JobOut(BaseModel):

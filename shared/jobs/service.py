@@ -66,7 +66,7 @@ def create_or_join(
 
 
 def create_or_join_post(
-    *, db_session: Session, shortcode: str, user_id: uuid.UUID, team_id: uuid.UUID
+    *, db_session: Session, shortcode: str, user_id: uuid.UUID | None, team_id: uuid.UUID | None
 ) -> tuple[Job, bool]:
     """The in-flight analysis job for one post, creating it if there is none; (job, created). A post job has
     no insights stage (skipped from the start)."""
@@ -140,6 +140,12 @@ def update_stage(*, db_session: Session, job_id: uuid.UUID, stage: str, **fields
         return job
     stages = {k: dict(v) for k, v in job.stages.items()}
     stages[stage].update(fields)
+    now = datetime.now(UTC).isoformat()
+    status = stages[stage]["status"]
+    if status != "pending":  # the stage's timeline, for the operators' per-stage durations
+        stages[stage].setdefault("started_at", now)
+    if status in STAGE_TERMINAL:
+        stages[stage].setdefault("ended_at", now)
     job.stages = stages
     job.status = "running"
     job.updated_at = datetime.now(UTC)

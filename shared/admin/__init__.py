@@ -1,0 +1,1 @@
+"""The operators' console: system figures, jobs and their retry, accounts and wallet freezes; every action audited."""
