@@ -19,6 +19,7 @@ class FunctionSpec:
     publishes: tuple[Topic, ...] = ()  # topics its outbox sends to
     public: bool = False  # allUsers may invoke it (the API and the Stripe webhook only)
     enqueues_tasks: bool = False  # creates Cloud Tasks for the inference service
+    reads_dead_letters: bool = False  # the operators' console: pulls, replays and discards dead letters
     memory: str = "512Mi"
     cpu: str = "1"
     timeout_s: int = 60
@@ -28,9 +29,9 @@ class FunctionSpec:
 
 NOTIFY = (Topic.NOTIFICATION_REQUESTED,)
 FUNCTIONS: tuple[FunctionSpec, ...] = (
+    # Publishes to every topic: the operators' console replays dead letters to the topic they came from.
     FunctionSpec("api", "functions/api/main.py", (DB, "auth.supabase_service_key", "stripe.secret_key"),
-                 publishes=(Topic.CREATOR_SCRAPE_REQUESTED, Topic.POST_SCRAPE_REQUESTED, *NOTIFY), public=True,
-                 max_instances=50),
+                 publishes=tuple(Topic), public=True, reads_dead_letters=True, max_instances=50),
     FunctionSpec("stripe_webhook", "functions/stripe_webhook/main.py",
                  (DB, "stripe.secret_key", "stripe.webhook_secret", "auth.supabase_service_key"),
                  publishes=NOTIFY, public=True),

@@ -32,6 +32,7 @@ def manifest() -> dict[str, Any]:
                 "secret_keys": ",".join(f.secrets),
                 "publishes": sorted(t.value for t in f.publishes),
                 "enqueues_tasks": f.enqueues_tasks,
+                "reads_dead_letters": f.reads_dead_letters,
                 "memory": f.memory,
                 "cpu": f.cpu,
                 "timeout_s": f.timeout_s,

@@ -53,6 +53,8 @@ class PubSubSettings(BaseModel):
     # OIDC tokens as. Terraform sets both in prod.
     push_service_account: str | None = None
     max_delivery_attempts: int = Field(default=5, ge=5, le=100)
+    # The pull subscription on the dead-letter topic where poison messages wait for an operator.
+    dead_letter_hold: str = "dead-letter-hold"
 
 
 class TasksSettings(BaseModel):

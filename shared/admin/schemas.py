@@ -126,3 +126,37 @@ class FreezeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     frozen: bool
     reason: str = Field(min_length=3, max_length=500)
+
+
+class DeadLetterOut(BaseModel):
+    message_id: str
+    topic: str | None  # where it was published: the subscription it died in names it
+    source_subscription: str | None
+    attempts: int | None  # deliveries before it was dead-lettered
+    published_at: datetime | None
+    business_key: str | None
+    attributes: dict[str, str]
+    payload: str  # the first 300 characters
+
+
+class DeadLettersQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    limit: int = Field(50, ge=1, le=100)
+
+
+class DeadLettersPage(BaseModel):
+    subscription: str
+    items: list[DeadLetterOut]
+
+
+class DeadLetterAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["replay", "discard"]
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class DeadLetterOutcome(BaseModel):
+    message_id: str
+    action: Literal["replay", "discard"]
+    topic: str | None
+    replayed_as: str | None  # the new message id on the original topic

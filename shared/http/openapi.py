@@ -30,6 +30,7 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
     "team_id": UUID,
     "user_id": UUID,
     "shortcode": SHORTCODE,
+    "message_id": {"type": "string", "pattern": "^[0-9]{1,30}$"},
 }
 
 

@@ -34,10 +34,11 @@ def test_every_admin_route_refuses_everyone_else(api, bearer) -> None:  # type: 
     admin_routes = [r for r in router.routes if r.template.startswith("/v1/admin/")]
     assert len(admin_routes) >= 7
     for route in admin_routes:
-        path = route.template.format(job_id=uuid.uuid4(), team_id=uuid.uuid4())
+        path = route.template.format(job_id=uuid.uuid4(), team_id=uuid.uuid4(), message_id="12345")
         bodies = {
             "RetryIn": {"reason": "probe"},
             "FreezeIn": {"frozen": True, "reason": "probe"},
+            "DeadLetterAction": {"action": "discard", "reason": "probe"},
             "GrantIn": {"team_id": str(uuid.uuid4()), "amount": 1, "reason": "probe", "idempotency_key": "probe-0001"},
         }
         body = bodies[route.body.__name__] if route.body else None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy.orm import Session
 
 from functions.api import deps
+from shared.admin import dead_letters
 from shared.admin import service as admin_service
 from shared.admin import stats as admin_stats
 from shared.admin.schemas import (
@@ -12,6 +15,10 @@ from shared.admin.schemas import (
     AccountsPage,
     AccountsQuery,
     AdminJobOut,
+    DeadLetterAction,
+    DeadLetterOutcome,
+    DeadLettersPage,
+    DeadLettersQuery,
     FreezeIn,
     JobsPage,
     JobsQuery,
@@ -23,7 +30,10 @@ from shared.admin.schemas import (
 from shared.auth import service as auth_service
 from shared.auth.schemas import Caller
 from shared.db import session_scope
+from shared.errors import InvalidInput
 from shared.http.router import RequestContext, Router
+
+MESSAGE_ID = re.compile(r"^[0-9]{1,30}$")
 
 
 def _admin(ctx: RequestContext, db: Session) -> Caller:
@@ -61,6 +71,26 @@ def register(router: Router) -> None:
             who = _admin(ctx, db)
             return admin_service.retry(
                 db_session=db, actor=who.user_id, job_id=deps.parse_uuid(job_id, "job id"), reason=body.reason
+            )
+
+    @router.get("/v1/admin/dead-letters", query=DeadLettersQuery, response=DeadLettersPage, tags=("admin",))
+    def admin_dead_letters(ctx: RequestContext, query: DeadLettersQuery) -> DeadLettersPage:
+        """What waits in the dead-letter subscription: topic, attempts, payload (looking does not take them)."""
+        with session_scope() as db:
+            _admin(ctx, db)
+        return dead_letters.peek(max_messages=query.limit)
+
+    @router.post(
+        "/v1/admin/dead-letters/{message_id}", body=DeadLetterAction, response=DeadLetterOutcome, tags=("admin",)
+    )
+    def admin_dead_letter_action(ctx: RequestContext, message_id: str, body: DeadLetterAction) -> DeadLetterOutcome:
+        """Replay a dead letter to the topic it came from, or discard it, with the reason on record."""
+        if not MESSAGE_ID.match(message_id):
+            raise InvalidInput("message_id must be Pub/Sub's numeric message id")
+        with session_scope() as db:
+            who = _admin(ctx, db)
+            return dead_letters.act(
+                db_session=db, actor=who.user_id, message_id=message_id, action=body.action, reason=body.reason
             )
 
     @router.get("/v1/admin/accounts", query=AccountsQuery, response=AccountsPage, tags=("admin",))

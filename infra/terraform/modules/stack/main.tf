@@ -190,3 +190,13 @@ module "monitoring" {
   inference_service   = "inference"
   dead_letter_hold    = "dead-letter-hold"
 }
+
+# The operators' console lists, replays and discards what waits in the dead-letter hold; replays publish to the
+# topic a message came from, which the console's publisher roles cover (infra/functions.py).
+resource "google_pubsub_subscription_iam_member" "console_reads_dead_letters" {
+  for_each     = { for name, fn in local.manifest.functions : name => fn if fn.reads_dead_letters }
+  project      = var.project_id
+  subscription = module.pubsub.dead_letter_hold
+  role         = "roles/pubsub.subscriber"
+  member       = "serviceAccount:${module.functions[each.key].service_account_email}"
+}
