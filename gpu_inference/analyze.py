@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -67,7 +68,9 @@ async def run(batcher: Batcher, *, job_id: str, creator_id: int, post_ids: list[
         return {"duplicate": True}
     posts = await asyncio.to_thread(_start, job, creator_id, post_ids)
     images = await asyncio.gather(*(asyncio.to_thread(flows.image_bytes, p) for p in posts))
+    started = time.perf_counter()
     outputs = await batcher.infer(TASKS, [p.caption for p in posts], list(images), return_exceptions=True)
+    busy_s = time.perf_counter() - started
     runs = []
     for name, output in outputs.items():
         task = batcher.tasks[name]
@@ -80,7 +83,9 @@ async def run(batcher: Batcher, *, job_id: str, creator_id: int, post_ids: list[
         consume_once,
         consumer=CONSUMER,
         key=key,
-        effect=lambda s: flows.record(db_session=s, job_id=job, creator_id=creator_id, posts=posts, runs=runs),
+        effect=lambda s: flows.record(
+            db_session=s, job_id=job, creator_id=creator_id, posts=posts, runs=runs, busy_s=busy_s
+        ),
     )
     return {"duplicate": outcome.duplicate, **(outcome.result or {})}
 

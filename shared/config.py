@@ -180,6 +180,13 @@ class DiscoverySettings(BaseModel):
     new_scrapes_per_hour: dict[str, int] = {"free": 30, "standard": 120, "premium": 300}
 
 
+class CostSettings(BaseModel):
+    """List prices the console multiplies usage by (estimates, not invoices)."""
+
+    apify_per_1000_results_usd: float = Field(default=2.30, ge=0)  # apify/instagram-scraper, pay per result
+    gpu_per_hour_usd: float = Field(default=0.71, ge=0)  # one L4 on Cloud Run, GPU + its CPU and memory
+
+
 class MaintenanceSettings(BaseModel):
     processed_messages_retention_days: int = Field(default=14, ge=1)
     stale_job_minutes: float = Field(default=30, gt=0)  # fractions for fault tests on the local stack
@@ -242,6 +249,7 @@ class Settings(BaseSettings):
     inference: InferenceSettings = InferenceSettings()
     discovery: DiscoverySettings = DiscoverySettings()
     maintenance: MaintenanceSettings = MaintenanceSettings()
+    costs: CostSettings = CostSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Text
+from sqlalchemy import BigInteger, Date, Float, ForeignKey, Index, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,3 +25,13 @@ class AdminAction(Base):
     reason: Mapped[str] = mapped_column(Text)
     details: Mapped[dict] = mapped_column(JSONB, default=dict)
     created_at: Mapped[created_at]
+
+
+class UsageMeter(Base):
+    """How much of something happened on a day (UTC): shared.admin.meters."""
+
+    __tablename__ = "usage_meters"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    meter: Mapped[str] = mapped_column(Text, primary_key=True)
+    quantity: Mapped[float] = mapped_column(Float)

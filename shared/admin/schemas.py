@@ -53,6 +53,7 @@ class StatsOut(BaseModel):
     credits: CreditsFlow
     revenue: Revenue
     notifications: dict[str, int]  # queued, sent, waiting (outbox)
+    searches: Searches
 
 
 class JobsQuery(BaseModel):
@@ -160,3 +161,32 @@ class DeadLetterOutcome(BaseModel):
     action: Literal["replay", "discard"]
     topic: str | None
     replayed_as: str | None  # the new message id on the original topic
+
+
+class SpendQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    days: int = Field(30, ge=1, le=366)
+
+
+class SpendDay(BaseModel):
+    day: str  # YYYY-MM-DD (UTC)
+    apify_runs: int
+    apify_results: int
+    apify_usd: float
+    inference_busy_s: float
+    inference_usd: float
+    creators_analysed: int  # creator jobs that completed that day
+    usd_per_creator: float | None
+
+
+class SpendOut(BaseModel):
+    prices: dict[str, float]
+    days: list[SpendDay]
+    total_usd: float
+
+
+class Searches(BaseModel):
+    cached: int  # served from a stored report (no scrape)
+    scraped: int  # started a scrape job
+    discovery_budget_used_today: int
+    discovery_budget_per_day: int

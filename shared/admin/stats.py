@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from shared.admin.schemas import Count, CreditsFlow, Durations, Revenue, StatsOut, Window
+from shared.admin.schemas import Count, CreditsFlow, Durations, Revenue, Searches, StatsOut, Window
 from shared.billing import catalog
+from shared.config import get_settings
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 
@@ -62,6 +63,13 @@ _SUBSCRIPTIONS = (
     "SELECT plan, billing_interval, count(*) FROM subscriptions "
     "WHERE status IN ('active', 'trialing', 'past_due') AND plan <> 'free' GROUP BY 1, 2"
 )
+_SEARCHES = (
+    "SELECT coalesce(sum(quantity) FILTER (WHERE meter = 'searches_cached'), 0), "
+    "coalesce(sum(quantity) FILTER (WHERE meter = 'searches_scraped'), 0) FROM usage_meters WHERE day >= :day"
+)
+_DISCOVERY_TODAY = (
+    "SELECT count(*) FROM jobs WHERE origin IN ('discovery', 'refresh') AND created_at >= date_trunc('day', now())"
+)
 _NOTIFICATIONS = """
 SELECT count(*) AS queued, count(sent_at) AS sent, count(*) - count(sent_at) AS waiting
 FROM outbox_messages WHERE created_at >= :since AND body ->> 'topic' = 'notification.requested'
@@ -90,6 +98,7 @@ def stats(*, db_session: Session, window: Window, now: datetime | None = None) -
         credits=CreditsFlow(granted=credits.granted, spent=credits.spent, refunded=credits.refunded),
         revenue=_revenue(db_session),
         notifications={"queued": notifications.queued, "sent": notifications.sent, "waiting": notifications.waiting},
+        searches=_searches(db_session, since),
         **counts,
     )
 
@@ -104,6 +113,17 @@ def _revenue(db_session: Session) -> Revenue:
         if offer is not None:
             mrr += n * offer.price_cents / (12 if interval == "year" else 1)
     return Revenue(active_subscriptions=by_plan, mrr_cents=round(mrr))
+
+
+def _searches(db_session: Session, since: datetime) -> Searches:
+    """Searches from the daily meters (whole UTC days that overlap the window), and today's discovery budget."""
+    cached, scraped = db_session.execute(text(_SEARCHES), {"day": since.date()}).one()
+    return Searches(
+        cached=int(cached),
+        scraped=int(scraped),
+        discovery_budget_used_today=int(db_session.scalar(text(_DISCOVERY_TODAY)) or 0),
+        discovery_budget_per_day=get_settings().discovery.max_profiles_per_day,
+    )
 
 
 def _round(value: Any) -> float | None:

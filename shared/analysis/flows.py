@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from shared.admin import meters
 from shared.analysis.models import PostAnalysis
 from shared.creators import documents
 from shared.creators.models import MediaAsset, Post
@@ -81,10 +82,17 @@ def image_bytes(post: PostInput) -> bytes | None:
 
 
 def record(
-    *, db_session: Session, job_id: uuid.UUID, creator_id: int, posts: list[PostInput], runs: list[ModelRun]
+    *,
+    db_session: Session,
+    job_id: uuid.UUID,
+    creator_id: int,
+    posts: list[PostInput],
+    runs: list[ModelRun],
+    busy_s: float = 0.0,
 ) -> dict[str, Any]:
     """Store every output (one row per post and task; a re-run adds nothing) and move the job on."""
     job = jobs_service.get(db_session=db_session, job_id=job_id, for_update=True)
+    meters.add(db_session, "inference_busy_s", busy_s)  # the GPU's time on this job, for the console's spend
     rows = [
         {
             "post_id": post.post_id,

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from shared.admin import meters
 from shared.config import get_settings
 from shared.creators import apify, documents, ingest, misses
 from shared.events import outbox
@@ -43,6 +44,9 @@ def apply(
     if job.status in TERMINAL_STATUSES:
         return {"skipped": f"job already {job.status}"}
     name = event.username
+    if not isinstance(result, apify.ScrapeFailed):  # what Apify bills: runs and the items they returned
+        meters.add(db_session, "apify_runs", 2 if result.reels else 1)
+        meters.add(db_session, "apify_results", 1 + len(result.item.get("latestPosts") or []) + len(result.reels))
     if isinstance(result, apify.ScrapeFailed):
         return _fail(db_session, event, str(result))
     if result.kind == "not_found":

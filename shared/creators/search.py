@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared.admin import meters
 from shared.config import get_settings
 from shared.creators import misses, reads
 from shared.creators import report as reports
@@ -66,6 +67,7 @@ def search(*, db_session: Session, scope: TeamScope, username: str, refresh: boo
     creator = db_session.scalar(select(Creator).where(Creator.username == username))
     fresh = creator is not None and reports.freshness(creator).fresh
     if creator is not None and fresh and not refresh:
+        meters.add(db_session, "searches_cached")
         return reads.scoped_view(db_session=db_session, scope=scope, creator_id=creator.id)
     unlocked = creator is not None and unlocks.has_access(db_session=db_session, scope=scope, creator_id=creator.id)
     if jobs_service.get_in_flight(db_session=db_session, username=username) is None:
@@ -80,4 +82,5 @@ def search(*, db_session: Session, scope: TeamScope, username: str, refresh: boo
         unlocks.charge_search(db_session=db_session, scope=scope, job_id=job.id, action=REFRESH_ACTION)
     if created:
         outbox.add_event(db_session, CreatorScrapeRequested(job_id=job.id, username=username, refresh=refresh))
+        meters.add(db_session, "searches_scraped")
     return SearchOut(kind="job", job=JobOut.model_validate(job))

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from shared.admin import meters
 from shared.analysis.models import PostAnalysis
 from shared.config import get_settings
 from shared.creators import apify, documents, ingest
@@ -116,6 +117,9 @@ def apply(
     job = jobs_service.get(db_session=db_session, job_id=event.job_id, for_update=True)
     if job.status in TERMINAL_STATUSES:
         return {"skipped": f"job already {job.status}"}
+    if not isinstance(result, apify.ScrapeFailed):
+        meters.add(db_session, "apify_runs")
+        meters.add(db_session, "apify_results")
     if isinstance(result, apify.ScrapeFailed) or result.kind != "post":
         reason = str(result) if isinstance(result, apify.ScrapeFailed) else f"no public post at {event.url}"
         jobs_service.update_stage(

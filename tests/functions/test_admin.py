@@ -206,3 +206,28 @@ def test_the_stats_read_a_window_by_index_at_100000_jobs(db) -> None:  # type: i
         ).scalars().all()  # fmt: skip
     print("\n".join(plan))
     assert any("ix_jobs_created_at" in line for line in plan), plan
+
+
+def test_spend_prices_the_meters_per_day_and_per_analysed_creator(api, admin, settings_env) -> None:  # type: ignore[no-untyped-def]
+    settings_env(COSTS__APIFY_PER_1000_RESULTS_USD="2.0", COSTS__GPU_PER_HOUR_USD="0.72")
+    today = NOW.date()
+    with session_scope() as db:
+        for day, meter, quantity in (
+            (today, "apify_runs", 4), (today, "apify_results", 500), (today, "inference_busy_s", 100),
+            (today - timedelta(days=1), "apify_results", 1000), (today, "searches_cached", 3),
+            (today, "searches_scraped", 2),
+        ):  # fmt: skip
+            db.execute(
+                text("INSERT INTO usage_meters (day, meter, quantity) VALUES (:d, :m, :q)"),
+                {"d": day, "m": meter, "q": quantity},
+            )
+    add_job("complete", timedelta(minutes=1), stages={}, took_s=5)
+    add_job("complete", timedelta(minutes=1), stages={}, took_s=5)
+    body = api.get("/v1/admin/spend?days=2", headers=admin).json
+    yesterday, now = body["days"]
+    assert yesterday["apify_usd"] == 2.0 and yesterday["usd_per_creator"] is None
+    assert (now["apify_runs"], now["apify_results"], now["creators_analysed"]) == (4, 500, 2)
+    assert now["apify_usd"] == 1.0 and now["inference_usd"] == 0.02 and now["usd_per_creator"] == 0.51
+    assert body["total_usd"] == 3.02
+    searches = api.get("/v1/admin/stats?window=1h", headers=admin).json["searches"]
+    assert (searches["cached"], searches["scraped"]) == (3, 2)

@@ -249,3 +249,14 @@ def test_a_profile_scrape_also_fetches_its_reels_with_plays(api, bearer, pipelin
     with session_scope() as db:
         stored = db.scalars(select(Post).where(Post.short_code.in_([r["shortCode"] for r in reels]))).all()
     assert len(stored) == len(reels) and all(p.video_play_count for p in stored)
+
+
+def test_the_usage_meters_count_what_a_search_costs(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    brand = bearer()
+    fund(api, brand, 100, f"fund-{unique}")
+    run_scrape(pipeline, search(api, brand, "fitwithmaya").json["job"], unique)
+    assert search(api, brand, "fitwithmaya").status_code == 200  # served from the stored report
+    with session_scope() as db:
+        meters = dict(db.execute(text("SELECT meter, quantity FROM usage_meters")).all())
+    assert meters["searches_scraped"] == 1 and meters["searches_cached"] == 1
+    assert meters["apify_runs"] == 2 and meters["apify_results"] > 12  # the profile's run and its reels run

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from functions.api import deps
 from shared.admin import dead_letters
 from shared.admin import service as admin_service
+from shared.admin import spend as admin_spend_flow
 from shared.admin import stats as admin_stats
 from shared.admin.schemas import (
     AccountOut,
@@ -24,6 +25,8 @@ from shared.admin.schemas import (
     JobsQuery,
     RetryIn,
     RetryOut,
+    SpendOut,
+    SpendQuery,
     StatsOut,
     StatsQuery,
 )
@@ -49,6 +52,13 @@ def register(router: Router) -> None:
         with session_scope() as db:
             _admin(ctx, db)
             return admin_stats.stats(db_session=db, window=query.window)
+
+    @router.get("/v1/admin/spend", query=SpendQuery, response=SpendOut, tags=("admin",))
+    def admin_spend(ctx: RequestContext, query: SpendQuery) -> SpendOut:
+        """Apify runs and results and GPU busy seconds per day, priced (settings `costs`), per creator analysed."""
+        with session_scope() as db:
+            _admin(ctx, db)
+            return admin_spend_flow.spend(db_session=db, days=query.days)
 
     @router.get("/v1/admin/jobs", query=JobsQuery, response=JobsPage, tags=("admin",))
     def admin_jobs(ctx: RequestContext, query: JobsQuery) -> JobsPage:

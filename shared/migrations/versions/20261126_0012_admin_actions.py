@@ -1,4 +1,5 @@
-"""The operators' audit trail, and an index for the console's job figures.
+"""The operators' audit trail, daily usage meters (Apify, GPU, cached searches), and an index for the console's
+job figures.
 
 Revision ID: 0012
 Revises: 0011
@@ -34,10 +35,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_admin_actions")),
     )
     op.create_index("ix_admin_actions_target", "admin_actions", ["target_type", "target_id", "action"])
+    op.create_table(
+        "usage_meters",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("meter", sa.Text(), nullable=False),
+        sa.Column("quantity", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "meter", name=op.f("pk_usage_meters")),
+    )
     # The console's figures read jobs by creation time within a window.
     op.create_index("ix_jobs_created_at", "jobs", ["created_at"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_jobs_created_at", table_name="jobs")
+    op.drop_table("usage_meters")
     op.drop_table("admin_actions")
