@@ -87,6 +87,9 @@ def test_team_a_cannot_reach_team_b(api, bearer) -> None:  # type: ignore[no-unt
         "CancelIn": {"at_period_end": True},
         "WatchIn": {"username": "brandx"},
         "AnalyzeIn": {"url": "https://www.instagram.com/p/Bsecret123/", "campaign": "hijack"},
+        "RetryIn": {"reason": "hijack"},
+        "FreezeIn": {"frozen": True, "reason": "hijack"},
+        "DeadLetterAction": {"action": "discard", "reason": "hijack"},
     }
     with session_scope() as db:  # team B analyses a post for a campaign A must not see
         db.execute(
@@ -102,7 +105,7 @@ def test_team_a_cannot_reach_team_b(api, bearer) -> None:  # type: ignore[no-unt
         if (route.method, route.template) in NOT_TEAM_SCOPED:
             continue
         path = route.template.format(
-            team_id=b_team, user_id=b_member, username="brandx", job_id=b_job, shortcode="Bsecret123"
+            team_id=b_team, user_id=b_member, username="brandx", job_id=b_job, shortcode="Bsecret123", message_id="1"
         )
         body = bodies[route.body.__name__] if route.body else None
         response = api.open(path, method=route.method, json=body, headers={**a, "X-Team-Id": b_team})

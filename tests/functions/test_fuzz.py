@@ -50,7 +50,7 @@ def test_every_operation_holds_to_its_document(case: Any, bearer: Any) -> None:
     detail = (response.json() or {}).get("detail", "") if response.status_code == 400 else ""
     if any(reason in detail for reason in CROSS_FIELD_REASONS):
         case.validate_response(response, excluded_checks=[positive_data_acceptance])
-    elif response.status_code == 404 and response.headers.get("Content-Type", "").startswith("text/html"):
+    elif response.status_code == 404 and "text/html" in str(response.headers).lower():
         # A path with a line break never reaches our code: Flask's router (functions-framework's) answers it.
         params = [str(value) for value in (case.path_parameters or {}).values()]
         assert any(c in value for value in params for c in "\n\r"), (case.formatted_path, response.text)
