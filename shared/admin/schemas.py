@@ -37,6 +37,7 @@ class CreditsFlow(BaseModel):
 
 
 class Revenue(BaseModel):
+    revenue_cents: int  # in the window: top-ups paid, and subscription invoices paid at their package's list price
     active_subscriptions: dict[str, int]  # by plan
     mrr_cents: int  # monthly recurring revenue of active subscriptions at list prices (annual / 12)
 

@@ -70,6 +70,13 @@ _SEARCHES = (
 _DISCOVERY_TODAY = (
     "SELECT count(*) FROM jobs WHERE origin IN ('discovery', 'refresh') AND created_at >= date_trunc('day', now())"
 )
+_REVENUE = """
+SELECT coalesce((SELECT sum(amount_cents) FROM credit_top_up_orders
+                  WHERE status = 'paid' AND completed_at >= :since), 0)
+     + coalesce((SELECT sum(package.price_cents) FROM credit_transactions entry
+                 JOIN credit_packages package ON package.code = entry.action
+                 WHERE entry.reference_type = 'invoice' AND entry.kind = 'grant' AND entry.created_at >= :since), 0)
+"""
 _NOTIFICATIONS = """
 SELECT count(*) AS queued, count(sent_at) AS sent, count(*) - count(sent_at) AS waiting
 FROM outbox_messages WHERE created_at >= :since AND body ->> 'topic' = 'notification.requested'
@@ -96,15 +103,16 @@ def stats(*, db_session: Session, window: Window, now: datetime | None = None) -
         durations=durations,
         active_teams=int(db_session.scalar(text(_ACTIVE_TEAMS), values) or 0),
         credits=CreditsFlow(granted=credits.granted, spent=credits.spent, refunded=credits.refunded),
-        revenue=_revenue(db_session),
+        revenue=_revenue(db_session, since),
         notifications={"queued": notifications.queued, "sent": notifications.sent, "waiting": notifications.waiting},
         searches=_searches(db_session, since),
         **counts,
     )
 
 
-def _revenue(db_session: Session) -> Revenue:
-    """Active subscriptions by plan, and their monthly value at the prices we sell them for."""
+def _revenue(db_session: Session, since: datetime) -> Revenue:
+    """Revenue in the window (top-ups paid, subscription invoices paid at their package's list price), active
+    subscriptions by plan, and their monthly value at the prices we sell them for."""
     by_plan: dict[str, int] = {}
     mrr = 0.0
     for plan, interval, n in db_session.execute(text(_SUBSCRIPTIONS)):
@@ -112,7 +120,8 @@ def _revenue(db_session: Session) -> Revenue:
         offer = catalog.offer_for_plan(db_session=db_session, plan=plan, interval=interval)
         if offer is not None:
             mrr += n * offer.price_cents / (12 if interval == "year" else 1)
-    return Revenue(active_subscriptions=by_plan, mrr_cents=round(mrr))
+    revenue = int(db_session.scalar(text(_REVENUE), {"since": since}) or 0)
+    return Revenue(revenue_cents=revenue, active_subscriptions=by_plan, mrr_cents=round(mrr))
 
 
 def _searches(db_session: Session, since: datetime) -> Searches:

@@ -115,6 +115,9 @@ def invoice_paid(db_session: Session, invoice: Any) -> str:
         kind="grant",
         idempotency_key=f"invoice:{invoice['id']}",
         description=f"{offer.code}: credits for the period",
+        action=offer.code,  # the package sold: the console's revenue reads its price
+        reference_type="invoice",
+        reference_id=str(invoice["id"]),
     )
     return f"invoice paid: {offer.credits} credits granted ({state})"
 

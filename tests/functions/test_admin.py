@@ -113,6 +113,22 @@ def test_stats_give_the_known_figures_of_a_seeded_history(api, admin, bearer) ->
             balance += amount
         db.execute(
             text(
+                "INSERT INTO credit_transactions (wallet_id, kind, amount, balance_before, balance_after, "
+                "idempotency_key, action, reference_type, reference_id) "
+                "VALUES (:w, 'grant', 10, :b, :after, 'invoice:in_1', 'standard_monthly', 'invoice', 'in_1')"
+            ),
+            {"w": wallet, "b": balance, "after": balance + 10},
+        )
+        db.execute(
+            text(
+                "INSERT INTO credit_top_up_orders (team_id, wallet_id, package_id, credits, amount_cents, currency, "
+                "status, completed_at) SELECT :t, :w, id, credits, 1234, 'usd', 'paid', now() FROM credit_packages "
+                "WHERE code = 'topup_starter'"
+            ),
+            {"t": team, "w": wallet},
+        )
+        db.execute(
+            text(
                 "INSERT INTO subscriptions (team_id, plan, billing_interval, status, cancel_at_period_end) "
                 "VALUES (:t, 'standard', 'month', 'active', false), (:t, 'premium', 'year', 'active', false), "
                 "(:t, 'standard', 'month', 'canceled', false)"
@@ -128,13 +144,14 @@ def test_stats_give_the_known_figures_of_a_seeded_history(api, admin, bearer) ->
     durations = {d["stage"]: d for d in body["durations"]}
     assert durations["scrape"]["jobs"] == 5 and durations["scrape"]["p50_s"] == 2.0
     assert durations["cdn"]["p50_s"] == 5.0 and durations["job"]["p50_s"] == 20.0
-    assert body["credits"] == {"granted": 500, "spent": 30, "refunded": 5}
+    assert body["credits"] == {"granted": 510, "spent": 30, "refunded": 5}
     assert body["active_teams"] == 1
     assert body["revenue"]["active_subscriptions"] == {"standard": 1, "premium": 1}
     with session_scope() as db:
         prices = dict(db.execute(text("SELECT code, price_cents FROM credit_packages")).all())
     expected = prices["standard_monthly"] + round(prices.get("premium_annual", 0) / 12)
     assert abs(body["revenue"]["mrr_cents"] - expected) <= 1
+    assert body["revenue"]["revenue_cents"] == 1234 + prices["standard_monthly"]
     week = api.get("/v1/admin/stats?window=7d", headers=admin).json
     assert sum(c["count"] for c in week["jobs_by_status"]) == 7
     assert api.get("/v1/admin/stats?window=2d", headers=admin).status_code == 400
