@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import delete, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -69,7 +69,11 @@ def row_of(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def refresh(*, db_session: Session, creator_id: int, document: dict[str, Any], embedding: bool = False) -> None:
-    """Upsert the creator's search row from its document; `embedding` recomputes its content vector too."""
+    """Upsert the creator's search row from its document (a private account has none); `embedding` recomputes
+    its content vector too."""
+    if document["profile"].get("is_private"):  # nothing of it can be analysed: not a creator brands can book
+        db_session.execute(delete(CreatorSearch).where(CreatorSearch.creator_id == creator_id))
+        return
     values = row_of(document)
     statement = insert(CreatorSearch).values(creator_id=creator_id, **values)
     db_session.execute(statement.on_conflict_do_update(index_elements=["creator_id"], set_=values))

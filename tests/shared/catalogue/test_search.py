@@ -181,3 +181,14 @@ def test_facets_past_the_exact_limit_are_sampled_and_say_so(api, bearer, seeded,
     sampled = api.get("/v1/discovery/creators", headers=bearer()).json["facets"]
     assert sampled["approximate"] is True
     assert all(f["creators"] >= 0 for f in sampled["categories"] + sampled["languages"])
+
+
+def test_a_private_account_leaves_the_catalogue(api, bearer, seeded) -> None:  # type: ignore[no-untyped-def]
+    from shared.catalogue import index
+    from shared.db import session_scope
+
+    document = {"profile": {"username": "ana_fit", "is_private": True}}
+    with session_scope() as db:
+        index.refresh(db_session=db, creator_id=seeded["ana_fit"], document=document)
+    found = [hit["profile"]["username"] for hit in api.get("/v1/discovery/creators", headers=bearer()).json["items"]]
+    assert "ana_fit" not in found and len(found) == len(CREATORS) - 1
