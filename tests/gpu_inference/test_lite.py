@@ -41,3 +41,21 @@ def test_visual_is_pillow_statistics_in_lite(lite_tasks) -> None:  # type: ignor
     [dark, bright] = run_batched(lite_tasks, "visual", [png(color=(5, 5, 5)), png(color=(250, 250, 250))])[0]
     assert dark["stats"]["brightness"] < 0.1 < 0.9 < bright["stats"]["brightness"]
     assert "labels" not in dark  # no classifier in lite: statistics only, not invented labels
+
+
+def test_lite_says_unavailable_rather_than_guess(lite_tasks) -> None:  # type: ignore[no-untyped-def]
+    """The prototypes read English: a Spanish caption gets no sentiment label (the seed labelled this one negative),
+    and an empty caption no categories; each says why."""
+    captions = [
+        "El mejor día de pasta del año, gracias a todos por venir",
+        "Best pasta day of the year, thank you!",
+        "",
+    ]
+    sentiment, _ = run_batched(lite_tasks, "sentiment", captions)
+    assert sentiment[0]["label"] is None and sentiment[0]["status"] == "unavailable"
+    assert "not available in the lite profile" in sentiment[0]["reason"] and "es" in sentiment[0]["reason"]
+    assert sentiment[1]["label"] == "positive"
+    assert sentiment[2]["status"] == "unavailable" and sentiment[2]["reason"] == "no caption"
+    categories, _ = run_batched(lite_tasks, "categories", captions)
+    assert categories[2] == {"top": [], "scores": {}, "status": "unavailable", "reason": "no caption"}
+    assert categories[0]["top"][0] == "food"
