@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from shared import taxonomy
 from shared.creators.report import Freshness, ProfileOut, UnlockPrice
+from shared.creators.schemas import USERNAME_PATTERN
 from shared.errors import InvalidInput
 
 Sort = Literal["relevance", "followers", "er", "quality", "growth"]
@@ -140,7 +141,12 @@ class LookalikesOut(BaseModel):
 
 
 class LookalikesQuery(Filters):
-    like: list[str] = Field(default_factory=list, max_length=10, description="more seed usernames, comma-separated")
+    like: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="more seed usernames, comma-separated",
+        json_schema_extra={"items": {"type": "string", "pattern": USERNAME_PATTERN, "maxLength": 30}},
+    )
     limit: int = Field(10, ge=1, le=50)
 
 

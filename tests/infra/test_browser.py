@@ -65,7 +65,9 @@ def chromium(*args: str, profile: Path) -> list[str]:
 
 
 def visit(page: PageServer, url: str, timeout_s: float = 120) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(
+        ignore_cleanup_errors=True
+    ) as profile:  # chromium may still write its profile as it dies
         browser = subprocess.Popen(
             chromium("--remote-debugging-port=0", url, profile=Path(profile)),
             stdout=subprocess.DEVNULL,
@@ -101,7 +103,7 @@ def test_a_page_on_another_origin_searches_follows_the_job_and_renders_the_repor
     ARTIFACTS.mkdir(exist_ok=True)
     rendered = ARTIFACTS / "browser-report.html"
     rendered.write_text(result["html"].replace("<script>", "<script>/*", 1).replace("</script>", "*/</script>", 1))
-    with tempfile.TemporaryDirectory() as profile:
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as profile:
         subprocess.run(
             chromium(f"--screenshot={ARTIFACTS / 'browser-report.png'}", "--window-size=900,700",
                      rendered.as_uri(), profile=Path(profile)),
