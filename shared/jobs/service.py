@@ -21,8 +21,12 @@ STAGES = ("scrape", "cdn", "analysis", "insights")
 STAGE_TERMINAL = ("done", "failed", "skipped")
 
 
-# The partial unique indexes' predicates (shared.jobs.models), as ON CONFLICT must name them.
-CREATOR_IN_FLIGHT = text("status IN ('queued', 'running') AND kind = 'creator'")
+# The partial unique indexes' predicates (shared.jobs.models), as ON CONFLICT must name them: one job in flight per
+# creator username, one per post.
+IN_FLIGHT = {
+    "creator": ("username", text("status IN ('queued', 'running') AND kind = 'creator'")),
+    "post": ("post_shortcode", text("status IN ('queued', 'running') AND kind = 'post'")),
+}
 
 
 def new_stages() -> dict[str, dict[str, Any]]:
@@ -39,30 +43,10 @@ def create_or_join(
     origin: str = "search",
 ) -> tuple[Job, bool]:
     """The in-flight job for `username`, creating it if there is none; (job, created)."""
-    for _ in range(3):
-        created = db_session.execute(
-            insert(Job)
-            .values(
-                username=username,
-                status="queued",
-                stages=new_stages(),
-                refresh=refresh,
-                requested_by_user_id=user_id,
-                requested_by_team_id=team_id,
-                origin=origin,
-            )
-            .on_conflict_do_nothing(index_elements=["username"], index_where=CREATOR_IN_FLIGHT)
-            .returning(Job.id)
-        ).scalar()
-        if created is not None:
-            return get(db_session=db_session, job_id=created), True
-        existing = db_session.scalar(
-            select(Job).where(Job.kind == "creator", Job.username == username, Job.status.in_(ACTIVE_STATUSES))
-        )
-        if existing is not None:
-            return existing, False
-        # The in-flight job finished between our INSERT and SELECT: try again.
-    raise RuntimeError(f"could not create or join a job for {username}")
+    return _create_or_join(
+        db_session, "creator", username, stages=new_stages(), refresh=refresh, origin=origin,
+        requested_by_user_id=user_id, requested_by_team_id=team_id,
+    )  # fmt: skip
 
 
 def create_or_join_post(
@@ -72,29 +56,30 @@ def create_or_join_post(
     no insights stage (skipped from the start)."""
     stages = new_stages()
     stages["insights"]["status"] = "skipped"
-    in_flight = text("status IN ('queued', 'running') AND kind = 'post'")
+    return _create_or_join(
+        db_session, "post", shortcode, stages=stages, requested_by_user_id=user_id, requested_by_team_id=team_id
+    )
+
+
+def _create_or_join(db_session: Session, kind: str, target: str, **values: Any) -> tuple[Job, bool]:
+    """Insert the job unless one is in flight for `target` (Postgres' partial unique index decides), else join it."""
+    column, in_flight = IN_FLIGHT[kind]
     for _ in range(3):
         created = db_session.execute(
             insert(Job)
-            .values(
-                kind="post",
-                post_shortcode=shortcode,
-                status="queued",
-                stages=stages,
-                requested_by_user_id=user_id,
-                requested_by_team_id=team_id,
-            )
-            .on_conflict_do_nothing(index_elements=["post_shortcode"], index_where=in_flight)
+            .values(kind=kind, status="queued", **{column: target}, **values)
+            .on_conflict_do_nothing(index_elements=[column], index_where=in_flight)
             .returning(Job.id)
         ).scalar()
         if created is not None:
             return get(db_session=db_session, job_id=created), True
         existing = db_session.scalar(
-            select(Job).where(Job.kind == "post", Job.post_shortcode == shortcode, Job.status.in_(ACTIVE_STATUSES))
+            select(Job).where(Job.kind == kind, getattr(Job, column) == target, Job.status.in_(ACTIVE_STATUSES))
         )
         if existing is not None:
             return existing, False
-    raise RuntimeError(f"could not create or join a job for post {shortcode}")
+        # The in-flight job finished between our INSERT and SELECT: try again.
+    raise RuntimeError(f"could not create or join a {kind} job for {target}")
 
 
 def get_in_flight(*, db_session: Session, username: str) -> Job | None:
