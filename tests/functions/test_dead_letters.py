@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,17 +16,9 @@ from shared.events import publisher
 from shared.events.schemas import MaintenanceRequested
 from shared.maintenance.models import MaintenanceRun
 from tests.conftest import PROJECT
+from tests.fixtures.stacks import wait_for
 
 pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("db")]
-
-
-def wait_for(check: Callable[[], bool], timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 def runs() -> int:

@@ -19,6 +19,7 @@ from shared.events.schemas import MaintenanceRequested
 from shared.events.topics import Topic
 from shared.maintenance.models import MaintenanceRun
 from tests.conftest import PROJECT
+from tests.fixtures.stacks import wait_for
 
 pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("db")]
 
@@ -50,15 +51,6 @@ def subscriptions(pubsub: PubSubEmulator) -> Iterator[Callable[..., str]]:
     subscriber = pubsub_v1.SubscriberClient()
     for path in made:
         subscriber.delete_subscription(subscription=path)
-
-
-def wait_for(check: Callable[[], bool], timeout_s: float) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return check()
 
 
 def counts() -> tuple[int, int]:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from infra.local.processes import free_port
 from infra.local.stack import Stack
+from tests.fixtures.stacks import running_stack
 
 
 @pytest.fixture(scope="session")
@@ -22,11 +20,6 @@ def page_port() -> int:
 
 @pytest.fixture(scope="session")
 def local_stack(page_port: int) -> Iterator[Stack]:
-    root = Path(tempfile.mkdtemp(prefix="fa-flows-"))
-    stack = Stack(root=root, overrides={"FA_CORS_ORIGINS": json.dumps([f"http://127.0.0.1:{page_port}"])})
-    try:
-        stack.up()
+    overrides = {"FA_CORS_ORIGINS": json.dumps([f"http://127.0.0.1:{page_port}"])}
+    with running_stack("fa-flows-", overrides=overrides) as stack:
         yield stack
-    finally:
-        stack.down()
-        shutil.rmtree(root, ignore_errors=True)

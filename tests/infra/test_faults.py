@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
-import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +21,7 @@ import pytest
 from infra.local import provision
 from infra.local.demo import call, local_token
 from infra.local.stack import DEAD_LETTER_HOLD, PROJECT, Stack
+from tests.fixtures.stacks import running_stack
 
 pytestmark = pytest.mark.emulator
 STALE_MINUTES = 0.5
@@ -31,22 +29,13 @@ STALE_MINUTES = 0.5
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    root = Path(tempfile.mkdtemp(prefix="fa-faults-"))
-    running = Stack(
-        root=root,
-        stripe=False,
-        overrides={
-            "FA_LOCAL_SCHEDULER_EVERY_S": "3",  # every maintenance task, reaper included, every 3 s
-            "FA_MAINTENANCE__STALE_JOB_MINUTES": str(STALE_MINUTES),
-            "FA_DISCOVERY__ENABLED": "false",  # the ticks fire, but queue nothing that competes with the brand
-        },
-    )
-    try:
-        running.up()
+    overrides = {
+        "FA_LOCAL_SCHEDULER_EVERY_S": "3",  # every maintenance task, reaper included, every 3 s
+        "FA_MAINTENANCE__STALE_JOB_MINUTES": str(STALE_MINUTES),
+        "FA_DISCOVERY__ENABLED": "false",  # the ticks fire, but queue nothing that competes with the brand
+    }
+    with running_stack("fa-faults-", stripe=False, overrides=overrides) as running:
         yield running
-    finally:
-        running.down()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def wait(check: Callable[[], Any], timeout_s: float, what: str) -> Any:
