@@ -132,9 +132,11 @@ class Postgres:
                     "--no-sync",
                 ]
             )
+        # shared_buffers: PostgreSQL's 128 MB default holds neither the HNSW index nor the vectors of a 100k
+        # catalogue (about 350 MB); 512 MB is a quarter of a 2 GB database, the share PostgreSQL's docs advise.
         options = (
             f"-p {self.port} -h 127.0.0.1 -k {self.data_dir} -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=300"
+            "-c full_page_writes=off -c max_connections=300 -c shared_buffers=512MB"
         )
         self._run(
             [

@@ -30,6 +30,7 @@ from shared.auth.schemas import Claims
 from shared.catalogue import lookalikes, search
 from shared.catalogue.schemas import CatalogueQuery, LookalikesQuery
 from shared.config import reset_caches
+from shared.db import get_engine
 from shared.teams.scope import TeamScope, scope_for
 
 QUERIES = int(os.environ.get("QUERIES", "300"))
@@ -215,11 +216,12 @@ def main() -> int:
     os.environ.update(FA_PROFILE="test", FA_DATABASE__URL=pg.url)
     reset_caches()
     migrate(pg.url)
-    engine = create_engine(pg.url)
+    loader = create_engine(pg.url)  # bulk work: no statement timeout
+    engine = get_engine()  # the service's engine and connection settings (TCP_NODELAY above all)
     rows: list[tuple[int, list[float], list[float], float]] = []
     kinds_rows: list[tuple[int, dict[str, list[float]], list[float], list[float]]] = []
     try:
-        with Session(bind=engine) as session, session.begin():
+        with Session(bind=loader) as session, session.begin():
             clusters(session)
             caller = auth_service.provision(
                 db_session=session, claims=Claims(sub=uuid.uuid4(), email="bench@example.org", role="authenticated")
@@ -229,7 +231,7 @@ def main() -> int:
         filled = 0
         for size in SIZES:
             started = time.perf_counter()
-            built = fill(engine, filled + 1, size)
+            built = fill(loader, filled + 1, size)
             filled = size
             print(
                 f"{size:,} creators generated in {time.perf_counter() - started - built:.1f} s, "
@@ -260,9 +262,10 @@ def main() -> int:
                 ],
             )
             kinds_rows.append((size, by_kind, look_ms[0::2], look_ms[1::2]))
-            rows.append((size, search_ms, look_ms, recall(engine, [creator_id for creator_id, _ in seeds[:100]])))
+            rows.append((size, search_ms, look_ms, recall(loader, [creator_id for creator_id, _ in seeds[:100]])))
     finally:
         engine.dispose()
+        loader.dispose()
         if os.environ.get("KEEP") == "1":  # leave the cluster up to look at plans
             print(f"kept: {pg.url} (stop: pg_ctl -D {pg.data_dir} stop)", file=sys.stderr)
         else:

@@ -138,6 +138,30 @@ def test_pages_hold_every_creator_exactly_once_while_creators_are_added(api, bea
     assert {f"creator_{n:02d}" for n in range(30)} <= set(seen)
 
 
+def test_relevance_pages_rank_name_matches_then_bio_matches_by_followers(api, bearer, db, plan) -> None:  # type: ignore[no-untyped-def]
+    """Name matches first (by word similarity), then bio-only matches by followers (ties by id, unknown last);
+    the index-walk plan merges the name matches with a walk of the followers index and must agree."""
+    catalogue.add("yoga_lena", followers=3_000, bio="")
+    catalogue.add("yogalife.ines", followers=900_000, bio="yoga every day")
+    followers = [40_000, None, 40_000, 7, 0, 120_000, None, 2_500, 0, 40_000, 65_000]
+    for n, count in enumerate(followers):
+        catalogue.add(f"bio_{n:02d}", followers=count, bio=f"morning yoga and tea {n}")
+    catalogue.add("no_match", followers=10_000_000, bio="tea")
+    brand, seen, relevance, cursor = bearer(), [], [], None
+    while True:
+        suffix = f"&cursor={cursor}" if cursor else ""
+        page = api.get(f"/v1/discovery/creators?q=yoga&limit=3{suffix}", headers=brand).json
+        seen += names(page)
+        relevance += [hit["relevance"] for hit in page["items"]]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    by_bio = sorted(range(len(followers)), key=lambda n: (followers[n] is not None, followers[n] or 0, n), reverse=True)
+    assert seen[:2] == ["yoga_lena", "yogalife.ines"] or seen[:2] == ["yogalife.ines", "yoga_lena"]
+    assert min(relevance[:2]) > 0.6 > 0.35 > max(relevance[2:])
+    assert seen[2:] == [f"bio_{n:02d}" for n in by_bio]
+    assert relevance[2:] == sorted(relevance[2:], reverse=True)
+
+
 @pytest.mark.parametrize(
     ("query", "reason"),
     [
