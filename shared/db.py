@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-import functools
-import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pg8000.legacy
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 import shared.schema  # noqa: F401  (every mapper known before the first flush, or foreign keys fail)
+from shared import pgwire
 from shared.config import get_settings, per_instance
 from shared.events import outbox
 
-_scan_paramstyle = pg8000.legacy.convert_paramstyle
-
-
-@functools.lru_cache(maxsize=2048)
-def _format_statement(query: str) -> str:
-    return str(_scan_paramstyle("format", query, ())[0])
-
-
-def _remembered_paramstyle(style: str, query: str, args: Any) -> tuple[str, Any]:
-    """pg8000 turns each statement's %s placeholders into $1, $2… by scanning its text in pure Python, character by
-    character, on every execution: about 1 ms for a long statement, the largest single cost of a cached report.
-    For the "format" style SQLAlchemy uses, the result depends on the text alone (the values pass through), so it
-    is computed once per statement text."""
-    if style != "format":
-        return _scan_paramstyle(style, query, args)  # type: ignore[no-any-return]
-    return _format_statement(query), args
-
-
-pg8000.legacy.convert_paramstyle = _remembered_paramstyle  # the name pg8000's Cursor.execute calls
+pgwire.install()
 
 
 def database_url() -> str:
@@ -62,23 +42,13 @@ def get_engine() -> Engine:
 
     @event.listens_for(engine, "connect")
     def _prepare(dbapi_connection: Any, _record: Any) -> None:
-        no_delay(dbapi_connection)
+        pgwire.no_delay(dbapi_connection)
         cursor = dbapi_connection.cursor()
         cursor.execute(f"SET statement_timeout = {int(db.statement_timeout_ms)}")
         cursor.close()
         dbapi_connection.commit()
 
     return engine
-
-
-def no_delay(dbapi_connection: Any) -> None:
-    """Send each message at once (TCP_NODELAY), as libpq does; pg8000 leaves Nagle's algorithm on. With it on, a
-    statement whose messages span two TCP segments (a 384-d vector parameter does) waits for the server's delayed
-    ACK: about 40 ms on Linux, ten times the query itself. `_usock` is pg8000's socket (TCP or TLS);
-    tests/shared/test_db.py fails if a pg8000 upgrade renames it."""
-    sock = getattr(dbapi_connection, "_usock", None)
-    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 @per_instance()

@@ -125,3 +125,33 @@ def test_unconfigured_issuer_refuses_every_token() -> None:
     verifier = TokenVerifier(AuthSettings(hs256_secret=HS256_SECRET))
     with pytest.raises(Unavailable, match="not configured"):
         verifier.verify(jwt.encode(claims("https://x"), HS256_SECRET, algorithm="HS256"))
+
+
+def test_a_verified_token_is_remembered_until_its_exp_and_no_longer(server: JwksServer, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    key = SigningKey("es-1")
+    server.publish(key)
+    verifier, now = verifier_for(server), time.time()
+    checks: list[str] = []
+    real = verifier._verify
+    monkeypatch.setattr(verifier, "_verify", lambda token: checks.append(token) or real(token))
+    token = sign(key, claims(server.issuer, exp=int(now) + 100))
+    assert verifier.verify(token) == verifier.verify(token) and len(checks) == 1  # the second one remembered
+    for later, checked in ((now + 100 + 29, 1), (now + 100 + 31, 2)):  # exp + the 30 s leeway
+        monkeypatch.setattr(verifier, "clock", lambda later=later: later)
+        verifier.verify(token)
+        assert len(checks) == checked
+    long_lived = sign(key, claims(server.issuer, exp=int(now) + 7200))
+    for later, checked in ((now, 3), (now + TokenVerifier.REMEMBER_S - 1, 3), (now + TokenVerifier.REMEMBER_S + 1, 4)):
+        monkeypatch.setattr(verifier, "clock", lambda later=later: later)
+        verifier.verify(long_lived)
+        assert len(checks) == checked
+
+
+def test_a_refused_token_is_not_remembered(server: JwksServer) -> None:
+    key = SigningKey("es-1")
+    server.publish(key)
+    verifier = verifier_for(server)
+    forged = tamper(sign(key, claims(server.issuer)))
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            verifier.verify(forged)

@@ -1,0 +1,84 @@
+"""The pg8000 changes in shared.pgwire, checked against the installed pg8000 and a real Postgres."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pg8000.core
+import pg8000.legacy
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
+
+from shared import pgwire
+from shared.db import get_engine, session_scope
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+@contextmanager
+def flushes(raw: Any) -> Iterator[list[int]]:
+    """Count the driver's flushes of its socket (each one sends what it has written, and pg8000 then waits)."""
+    counted = [0]
+    original = pg8000.core._flush
+
+    def counting(sock: Any) -> None:
+        counted[0] += 1
+        original(sock)
+
+    pg8000.core._flush = counting
+    try:
+        yield counted
+    finally:
+        pg8000.core._flush = original
+
+
+def test_every_connection_sends_at_once_and_has_the_statement_timeout() -> None:
+    with get_engine().connect() as connection:
+        raw: Any = connection.connection.dbapi_connection
+        sock = raw._usock  # pg8000's socket: the attribute pgwire.no_delay relies on
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+        assert connection.execute(text("SHOW statement_timeout")).scalar() not in (None, "0")
+
+
+def test_a_statement_and_its_commit_take_one_round_trip_each() -> None:
+    with get_engine().connect() as connection:
+        raw: Any = connection.connection.dbapi_connection
+        connection.execute(text("SELECT 1"))  # the transaction is open: no BEGIN below
+        with flushes(raw) as sent:
+            rows = connection.execute(text("SELECT CAST(:a AS int) + 1, CAST(:b AS text) || '%'"), {"a": 41, "b": "x"})
+            assert tuple(rows.one()) == (42, "x%")
+            assert sent[0] == 1
+            connection.commit()
+            assert sent[0] == 2
+
+
+def test_errors_surface_and_the_connection_stays_usable() -> None:
+    with pytest.raises(ProgrammingError, match="syntax error"), session_scope() as db:
+        db.execute(text("SELEKT :a"), {"a": 1})
+    with pytest.raises(ProgrammingError, match="invalid input syntax"), session_scope() as db:
+        db.execute(text("SELECT CAST(:a AS int)"), {"a": "not a number"})
+    with session_scope() as db:
+        assert db.execute(text("SELECT CAST(:a AS text)"), {"a": "still fine"}).scalar() == "still fine"
+
+
+STATEMENTS = [
+    "SELECT a FROM t WHERE b = %s AND c = %s",
+    "SELECT '%%s is not a parameter', \"col%%\" FROM t WHERE x = %s -- %s in a comment\n AND y = %s",
+    "SELECT $$ %%s $$, E'it''s %%', mod(a, 2) FROM t WHERE a %% 2 = %s",
+    "SELECT 1",
+]
+
+
+@pytest.mark.parametrize("statement", STATEMENTS)
+def test_remembered_placeholders_are_what_pg8000_makes(statement: str) -> None:
+    args = tuple(range(statement.count("%s")))
+    assert pg8000.legacy.convert_paramstyle is pgwire.remembered_paramstyle
+    assert pg8000.core.CoreConnection.execute_unnamed is pgwire.execute_in_one_flight
+    for _ in range(2):  # computed, then remembered
+        assert pgwire.remembered_paramstyle("format", statement, args) == pgwire._scan_paramstyle(
+            "format", statement, args
+        )
