@@ -9,15 +9,6 @@ from flask import Request
 from pydantic import BaseModel
 from werkzeug.wrappers import Response
 
-from functions.api.routes import admin as admin_routes
-from functions.api.routes import billing as billing_routes
-from functions.api.routes import catalogue as catalogue_routes
-from functions.api.routes import creators as creators_routes
-from functions.api.routes import credits as credits_routes
-from functions.api.routes import posts as posts_routes
-from functions.api.routes import teams as teams_routes
-from functions.api.routes import watchlist as watchlist_routes
-from shared import health
 from shared.http.openapi import serve_openapi
 from shared.http.router import RequestContext, Router
 
@@ -26,14 +17,20 @@ router = Router(
     description="Creator analytics for brands: search, reports, credits and billing.",
 )
 serve_openapi(router)
-creators_routes.register(router)
-teams_routes.register(router)
-credits_routes.register(router)
-billing_routes.register(router)
-watchlist_routes.register(router)
-catalogue_routes.register(router)
-posts_routes.register(router)
-admin_routes.register(router)
+# Each module's routes load on the first request under one of its prefixes (Router.include): a cold instance
+# imports the database layer, Stripe or the admin console only when a request needs them.
+ROUTE_MODULES: dict[str, tuple[str, ...]] = {
+    "functions.api.routes.creators": ("/v1/creators/", "/v1/jobs/"),
+    "functions.api.routes.teams": ("/v1/me", "/v1/teams"),
+    "functions.api.routes.credits": ("/v1/creators/", "/v1/credits/", "/v1/unlocks", "/v1/admin/credits/"),
+    "functions.api.routes.billing": ("/v1/billing/", "/v1/signup/"),
+    "functions.api.routes.watchlist": ("/v1/watchlist",),
+    "functions.api.routes.catalogue": ("/v1/creators/", "/v1/discovery/"),
+    "functions.api.routes.posts": ("/v1/posts",),
+    "functions.api.routes.admin": ("/v1/admin/",),
+}
+for module, prefixes in ROUTE_MODULES.items():
+    router.include(module, *prefixes)
 
 
 class HealthOut(BaseModel):
@@ -44,6 +41,8 @@ class HealthOut(BaseModel):
 @router.get("/healthz", response=HealthOut, tags=("meta",))
 def healthz(_ctx: RequestContext) -> HealthOut:
     """Liveness and the database's reachability."""
+    from shared import health
+
     db_ok = health.database_ok()
     return HealthOut(status="ok" if db_ok else "degraded", database="ok" if db_ok else "unreachable")
 

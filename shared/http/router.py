@@ -6,9 +6,11 @@ every request is logged once with Cloud Logging's httpRequest fields.
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -17,12 +19,10 @@ from typing import Any, get_origin
 from urllib.parse import quote, unquote, urlsplit
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request, Response
 
 from shared import errors
-from shared.db import get_engine
 from shared.http import cors
 from shared.http.problems import InternalError, MethodNotAllowed, PayloadTooLarge, problem_response
 from shared.logs import LogContext, bind_context, configure_logging, parse_trace_header
@@ -114,19 +114,57 @@ def validation_problem(exc: ValidationError, where: str) -> errors.InvalidInput:
     return errors.InvalidInput(f"invalid {where}: {summary}", errors=details)
 
 
+def _connection_lost(exc: Exception) -> bool:
+    """A socket error, or a database error SQLAlchemy marked as a lost connection. (SQLAlchemy is imported only
+    here, once something failed: a cold instance does not pay for it before its first database request.)"""
+    if isinstance(exc, ConnectionError):
+        return True
+    from sqlalchemy.exc import DBAPIError
+
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+
+
 class Router:
     """Routes of one HTTP function; call it with a werkzeug/flask Request."""
 
     def __init__(self, title: str, version: str = "0.1.0", description: str = "") -> None:
         self.title, self.version, self.description = title, version, description
-        self.routes: list[Route] = []
+        self._routes: list[Route] = []
+        self._pending: list[tuple[str, tuple[str, ...]]] = []
+        self._loading = threading.Lock()
 
     def route(self, method: str, template: str, **options: Any) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(method.upper(), template, handler, **options))
+            self._routes.append(Route(method.upper(), template, handler, **options))
             return handler
 
         return register
+
+    def include(self, module: str, *prefixes: str) -> None:
+        """The routes of `module` (its `register(router)`), imported on the first request whose path starts with one
+        of `prefixes`, or when the whole table is needed (OpenAPI, a path no loaded route matches). A cold instance
+        then imports only what its first requests use: the API's cold start, which every scale-from-zero pays.
+        tests/shared/http/test_router.py checks each route is reached through its module's prefixes."""
+        self._pending.append((module, prefixes))
+
+    @property
+    def routes(self) -> list[Route]:
+        """Every route, every included module loaded."""
+        self._load(lambda _prefixes: True)
+        return self._routes
+
+    def load_for(self, path: str) -> None:
+        """Load the included modules whose prefixes `path` is under (what a request to it loads first)."""
+        self._load(lambda prefixes: path.startswith(prefixes))
+
+    def _load(self, wanted: Callable[[tuple[str, ...]], bool]) -> None:
+        if not self._pending:
+            return
+        with self._loading:
+            for module, prefixes in list(self._pending):
+                if wanted(prefixes):
+                    importlib.import_module(module).register(self)
+                    self._pending.remove((module, prefixes))
 
     def get(self, template: str, **options: Any) -> Callable[[Handler], Handler]:
         return self.route("GET", template, **options)
@@ -140,7 +178,10 @@ class Router:
     def _matching(self, path: str) -> list[tuple[Route, dict[str, str]]]:
         """Routes whose template matches `path`; a literal segment beats a parameter (`/v1/posts/analyze` is not
         the post called "analyze"), so when any route matches with fewer parameters, only those count."""
-        found = [(route, m.groupdict()) for route in self.routes if (m := route.pattern.match(path))]
+        self.load_for(path)
+        found = [(route, m.groupdict()) for route in self._routes if (m := route.pattern.match(path))]
+        if not found and self._pending:
+            found = [(route, m.groupdict()) for route in self.routes if (m := route.pattern.match(path))]
         fewest = min((len(route.params) for route, _ in found), default=0)
         return [(route, params) for route, params in found if len(route.params) == fewest]
 
@@ -195,12 +236,13 @@ class Router:
         more on a fresh connection: it costs the caller one retry, not a 500. Writes are not retried here."""
         try:
             return self._call(ctx, request)
-        except (DBAPIError, ConnectionError) as exc:
-            lost = isinstance(exc, ConnectionError) or bool(getattr(exc, "connection_invalidated", False))
-            if request.method not in ("GET", "HEAD") or not lost:
+        except Exception as exc:
+            if request.method not in ("GET", "HEAD") or not _connection_lost(exc):
                 raise
             # After a restart every pooled connection is dead (the driver's pre-ping can raise a bare socket
             # error): drop them all, then try once more on a fresh one.
+            from shared.db import get_engine
+
             log.warning("database connection lost during a read; retrying once", extra={"error": repr(exc)})
             get_engine().dispose()
             return self._call(ctx, request)

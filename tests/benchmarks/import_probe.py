@@ -14,7 +14,10 @@ if __name__ == "__main__":
     if path != "-":
         spec = importlib.util.spec_from_file_location("entry", path)
         assert spec and spec.loader
-        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+        entry = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(entry)
+        if len(sys.argv) > 2:  # then what the first request to this path imports (the route modules under it)
+            entry.router.load_for(sys.argv[2])
     elapsed = time.perf_counter() - started
     print(
         json.dumps(
