@@ -117,10 +117,7 @@ class Stack:
             self.env["FA_STRIPE__PRICES"] = json.dumps(provision.local_stripe_prices(postgres.url))
         step(len(services) + 2, total, "schema", "migrated to head", started)
         for i, (target, source) in enumerate(FUNCTIONS.items(), start=len(services) + 3):
-            # The API answers browsers and benchmarks: one gunicorn worker per CPU, as Cloud Functions would run
-            # several instances side by side (a single Python process uses one CPU at a time).
-            workers = os.environ.get("FA_LOCAL_API_WORKERS", str(os.cpu_count() or 1)) if target == "api" else "1"
-            function = Function(target, REPO / source, self.logs, {**self.env, "WORKERS": workers})
+            function = Function(target, REPO / source, self.logs, self.env)
             function.start()
             self.components.append(function)
             self.functions[target] = function
