@@ -110,6 +110,13 @@ def show_report(report: dict[str, Any]) -> None:
     if "audience_quality" in insights:
         aqs = insights["audience_quality"]
         print(f"    audience quality: {aqs['score']} ({aqs['state']}); fraud risk: {insights['fraud']['risk']}")
+    if insights.get("comments", {}).get("comments_seen"):
+        seen = insights["comments"]
+        print(
+            f"    comment authenticity: {seen['comments_seen']} recent comments, {seen['generic_share']:.0%} generic, "
+            f"{seen['pod_share']:.0%} pasted by several accounts, {seen['regulars_share']:.0%} from accounts under "
+            f"most posts: {1 - seen['inorganic_share']:.0%} look organic"
+        )
     if "content" in insights:
         top = ", ".join(c["label"] for c in insights["content"]["top_categories"][:3])
         print(f"    top categories: {top}; sponsored share {insights['content']['sponsored']['share']:.0%}")

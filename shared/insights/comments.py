@@ -1,12 +1,14 @@
-"""Comment authenticity proxies: generic one-liners and repeated texts, the marks of engagement pods and bots."""
+"""Comment authenticity: generic one-liners, texts pasted by several accounts (pods) and accounts that comment on
+nearly every post, from the latest comments the scrape keeps."""
 
 from __future__ import annotations
 
+import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from typing import Any
 
-from shared.insights.inputs import CreatorData
+from shared.insights.inputs import Comment, CreatorData
 
 # Short praise that fits under any post, in several languages. Matched on the whole normalised comment.
 GENERIC = {
@@ -32,16 +34,69 @@ def is_generic(text: str) -> bool:
     return not _WORD.search(clean)  # emoji or punctuation only
 
 
+# A pod: the same (not generic) text from at least this many different accounts.
+POD_MIN_ACCOUNTS = 3
+# Regulars: accounts among the latest comments of at least this share of the posts that have any, counted once
+# there are REGULARS_MIN_POSTS such posts (fans of a small creator may comment often; on 60% of posts' few latest
+# comments, they rarely do unless the commenting is arranged).
+REGULARS_SHARE = 0.6
+REGULARS_MIN_POSTS = 4
+EVIDENCE = 5  # items of evidence shown per signal
+
+
 def profile(data: CreatorData) -> dict[str, Any]:
-    """Share of generic comments and of repeated texts among the scraped latest comments."""
-    texts = [t for p in data.posts for t in p.comment_texts if t is not None]
-    if not texts:
-        return {"comments_seen": 0, "generic_share": None, "repeated_share": None, "top_repeated": []}
-    counts = Counter(normalise(t) for t in texts)
-    repeated = sum(n for text, n in counts.items() if n >= 3 and text)
+    """What the scraped latest comments say about how organic the engagement is.
+
+    - generic_share: one-liners that fit under any post ("nice pic", emoji only);
+    - repeated_share: comments whose text appears 3 times or more (any authors);
+    - pod_share: comments whose (non-generic) text POD_MIN_ACCOUNTS different accounts wrote: pods paste;
+    - regulars_share: comments by accounts present on most posts (REGULARS_SHARE);
+    - inorganic_share: comments caught by any of the three above, each counted once. The audience-quality
+      component `comment_authenticity` scores 1 - inorganic_share.
+    Each signal comes with its evidence: the texts and accounts behind it."""
+    seen = [(n, c) for n, post in enumerate(data.posts) for c in post.latest_comments]
+    if not seen:
+        shares = ("generic_share", "repeated_share", "pod_share", "regulars_share", "inorganic_share")
+        return {"comments_seen": 0, **dict.fromkeys(shares), "top_repeated": [], "pods": [], "regulars": []}
+    texts = [normalise(c.text) for _, c in seen]
+    counts = Counter(texts)
+    generic = [is_generic(c.text) for _, c in seen]
+    authors_by_text: dict[str, set[str]] = defaultdict(set)
+    for (_, c), text, plain in zip(seen, texts, generic, strict=True):
+        if c.author and text and not plain:
+            authors_by_text[text].add(c.author)
+    pod_texts = {text for text, authors in authors_by_text.items() if len(authors) >= POD_MIN_ACCOUNTS}
+    regulars = _regulars(seen)
+    pod = [text in pod_texts for text in texts]
+    regular = [c.author in regulars for _, c in seen]
+    inorganic = [any(marks) for marks in zip(generic, pod, regular, strict=True)]
+    total = len(seen)
     return {
-        "comments_seen": len(texts),
-        "generic_share": round(sum(is_generic(t) for t in texts) / len(texts), 3),
-        "repeated_share": round(repeated / len(texts), 3),
+        "comments_seen": total,
+        "generic_share": round(sum(generic) / total, 3),
+        "repeated_share": round(sum(n for text, n in counts.items() if n >= 3 and text) / total, 3),
         "top_repeated": [{"text": t, "count": n} for t, n in counts.most_common(3) if n >= 3 and t],
+        "pod_share": round(sum(pod) / total, 3),
+        "pods": [
+            {"text": text, "accounts": len(authors_by_text[text]), "examples": sorted(authors_by_text[text])[:EVIDENCE]}
+            for text in sorted(pod_texts, key=lambda t: (-len(authors_by_text[t]), t))[:EVIDENCE]
+        ],
+        "regulars_share": round(sum(regular) / total, 3),
+        "regulars": [{"account": a, "posts": n} for a, n in sorted(regulars.items(), key=lambda i: (-i[1], i[0]))][
+            :EVIDENCE
+        ],
+        "inorganic_share": round(sum(inorganic) / total, 3),
     }
+
+
+def _regulars(seen: list[tuple[int, Comment]]) -> dict[str, int]:
+    """Accounts on at least REGULARS_SHARE of the posts that have scraped comments: account -> posts."""
+    posts_with_comments = len({n for n, _ in seen})
+    if posts_with_comments < REGULARS_MIN_POSTS:
+        return {}
+    posts_by_author: dict[str, set[int]] = defaultdict(set)
+    for n, c in seen:
+        if c.author:
+            posts_by_author[c.author].add(n)
+    needed = math.ceil(REGULARS_SHARE * posts_with_comments)
+    return {a: len(posts) for a, posts in posts_by_author.items() if len(posts) >= needed}

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.insights import audience, behaviour, content, engagement, fraud, quality, trends
+from shared.insights import audience, behaviour, comments, content, engagement, fraud, quality, trends
 from shared.insights.engagement import NotEnoughData
 from shared.insights.inputs import CreatorData
 
@@ -22,6 +22,7 @@ ANALYSES: dict[str, Callable[[CreatorData, dict[str, Any] | None], dict[str, Any
     "trends": lambda data, _: trends.compute(data),
     "audience": lambda data, _: audience.compute(data),
     "content": lambda data, _: content.compute(data),
+    "comments": lambda data, _: comments.profile(data),
 }
 
 

@@ -20,6 +20,8 @@ SEED = 0
 MASS_FOLLOWING_MIN = 1_500
 JUMP_MIN_RELATIVE = 0.2  # +20% followers within one snapshot interval...
 JUMP_MAX_DAYS = 14  # ...of at most two weeks
+POD_SHARE = 0.2  # comment_pod: a fifth of the recent comments pasted by several accounts...
+REGULARS_SHARE = 0.3  # ...or three in ten from accounts that comment under most posts
 
 
 def _flag(code: str, severity: str, why: str, **evidence: Any) -> dict[str, Any]:
@@ -72,6 +74,19 @@ def rules(data: CreatorData, median_er: float | None) -> list[dict[str, Any]]:
                 )
             )
     seen = comments.profile(data)
+    if seen["comments_seen"] >= 10 and (seen["pod_share"] >= POD_SHARE or seen["regulars_share"] >= REGULARS_SHARE):
+        flags.append(
+            _flag(
+                "comment_pod",
+                "medium",
+                f"{seen['pod_share']:.0%} of {seen['comments_seen']} recent comments repeat a text other accounts "
+                f"also posted, {seen['regulars_share']:.0%} come from accounts under most posts (an engagement pod)",
+                pod_share=seen["pod_share"],
+                pods=seen["pods"],
+                regulars_share=seen["regulars_share"],
+                regulars=seen["regulars"],
+            )
+        )
     if seen["comments_seen"] >= 10 and (seen["generic_share"] >= 0.6 or seen["repeated_share"] >= 0.3):
         flags.append(
             _flag(
@@ -127,5 +142,5 @@ def compute(data: CreatorData, engagement: dict[str, Any] | None) -> dict[str, A
         )
     high = sum(f["severity"] == "high" for f in flags)
     risk = "high" if high else ("medium" if flags else "low")
-    return {"risk": risk, "flags": flags, "checked": ["mass_following", "er_far_below_tier", "follower_jump",
-                                                     "generic_comments", "engagement_outliers"]}  # fmt: skip
+    checked = ["mass_following", "er_far_below_tier", "follower_jump", "generic_comments", "comment_pod"]
+    return {"risk": risk, "flags": flags, "checked": [*checked, "engagement_outliers"]}

@@ -15,6 +15,14 @@ from shared.errors import NotFound
 
 
 @dataclass(frozen=True)
+class Comment:
+    """One of a post's latest comments, as scraped (Apify's latestComments: text, ownerUsername)."""
+
+    text: str
+    author: str | None = None
+
+
+@dataclass(frozen=True)
 class PostData:
     post_type: str  # Image | Video | Sidecar
     posted_at: datetime | None
@@ -25,9 +33,13 @@ class PostData:
     mentions: tuple[str, ...] = ()
     is_sponsored: bool = False
     location: str | None = None
-    comment_texts: tuple[str, ...] = ()
+    latest_comments: tuple[Comment, ...] = ()
     views: int | None = None
     analysis: dict[str, Any] = field(default_factory=dict)  # task -> result
+
+    @property
+    def comment_texts(self) -> tuple[str, ...]:
+        return tuple(c.text for c in self.latest_comments)
 
 
 @dataclass(frozen=True)
@@ -77,7 +89,11 @@ def load(*, db_session: Session, creator_id: int) -> CreatorData:
                 mentions=tuple(p.mentions or ()),
                 is_sponsored=p.is_sponsored,
                 location=p.location_name,
-                comment_texts=tuple(str(c.get("text") or "") for c in p.latest_comments or []),
+                latest_comments=tuple(
+                    Comment(str(c.get("text") or ""), str(c["ownerUsername"]) if c.get("ownerUsername") else None)
+                    for c in p.latest_comments or []
+                    if isinstance(c, dict)
+                ),
                 views=p.video_play_count or p.video_view_count,  # reels report plays; older videos views
                 analysis=analysis.get(p.id, {}),
             )

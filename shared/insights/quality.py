@@ -57,9 +57,8 @@ def compute(data: CreatorData, engagement: dict[str, Any] | None) -> dict[str, A
     if growth is not None:
         components["growth_regularity"] = {"value": round(growth[0], 2), "score": growth[1]}
     seen = comments.profile(data)
-    if seen["comments_seen"] >= 5:
-        authenticity = 1 - max(seen["generic_share"], seen["repeated_share"])
-        components["comment_authenticity"] = {"value": seen["generic_share"], "score": authenticity}
+    if seen["comments_seen"] >= 5:  # value: the share of comments that look arranged (shared.insights.comments)
+        components["comment_authenticity"] = {"value": seen["inorganic_share"], "score": 1 - seen["inorganic_share"]}
     if engagement and len(engagement["per_post_er"]) >= 3:
         rates = engagement["per_post_er"]
         cv = statistics.pstdev(rates) / statistics.fmean(rates) if statistics.fmean(rates) else 1.0

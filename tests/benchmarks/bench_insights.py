@@ -14,7 +14,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from shared.insights.inputs import CreatorData, PostData, Snapshot
+from shared.insights.inputs import Comment, CreatorData, PostData, Snapshot
 
 REPEATS = int(os.environ.get("REPEATS", "30"))
 T0 = datetime(2026, 10, 5, tzinfo=UTC)
@@ -32,7 +32,7 @@ def creator(posts: int, seed: int) -> CreatorData:
             caption="Morning run and a smoothie #fitness #ad @brand " * rng.randint(0, 4),
             hashtags=("fitness", "ad"),
             mentions=("brand",),
-            comment_texts=tuple(f"comment {rng.random():.6f}" for _ in range(5)),
+            latest_comments=tuple(Comment(f"comment {rng.random():.6f}", f"fan_{k}") for k in range(5)),
             analysis={
                 "language": {"label": "en", "score": 0.9},
                 "sentiment": {"label": "positive"},

@@ -6,14 +6,15 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from shared.insights import behaviour, content, engagement, fraud, quality, trends
+from shared.insights import behaviour, comments, content, engagement, fraud, quality, trends
 from shared.insights.compute import ANALYSES, compute_all
-from shared.insights.inputs import CreatorData, PostData, Snapshot
+from shared.insights.inputs import Comment, CreatorData, PostData, Snapshot
 from tests.fixtures.insights import T0, bought, organic
 
 REPO = Path(__file__).resolve().parents[3]
@@ -184,3 +185,45 @@ def test_video_figures_use_plays() -> None:
     figures = engagement.compute(CreatorData(followers=10_000, follows=1, posts_count=4, posts=posts))["video"]
     assert figures == {"posts": 3, "median_views": 2_000, "view_rate": 20.0, "engagement_per_view": 11.0}
     assert engagement.video(CreatorData(followers=10, follows=1, posts_count=1, posts=posts[3:])) is None
+
+
+def with_comments(data: CreatorData, per_post: list[list[tuple[str, str]]]) -> CreatorData:
+    posts = tuple(
+        replace(post, latest_comments=tuple(Comment(text, author) for text, author in comments))
+        for post, comments in zip(data.posts, per_post, strict=True)
+    )
+    return replace(data, posts=posts)
+
+
+def test_a_pod_is_found_with_its_evidence_and_organic_comments_are_not_flagged() -> None:
+    pod = [f"pod_{k}" for k in range(6)]
+    podded = with_comments(
+        organic(),
+        [
+            [("Obsessed with this look, queen of style!", account) for account in pod[:4]]
+            + [(f"Where is this place? (post {n})", f"fan_{n}")]
+            for n in range(12)
+        ],
+    )
+    seen = comments.profile(podded)
+    assert seen["comments_seen"] == 60
+    assert seen["pods"] == [{"text": "obsessed with this look, queen of style", "accounts": 4, "examples": pod[:4]}]
+    assert seen["pod_share"] == 0.8 and seen["regulars_share"] == 0.8  # the same four under every post
+    assert [r["account"] for r in seen["regulars"]] == pod[:4] and seen["regulars"][0]["posts"] == 12
+    assert seen["inorganic_share"] == 0.8
+    flags = {f["code"]: f for f in fraud.compute(podded, engagement.compute(podded))["flags"]}
+    assert flags["comment_pod"]["evidence"]["pods"][0]["accounts"] == 4
+    component = quality.compute(podded, engagement.compute(podded))["components"]["comment_authenticity"]
+    assert component["value"] == 0.8 and component["score"] == 0.2
+
+    plain = organic()  # different people, different words, on each post
+    clean = comments.profile(plain)
+    assert clean["pods"] == [] and clean["regulars"] == [] and clean["inorganic_share"] == 0.0
+    assert "comment_pod" not in {f["code"] for f in fraud.compute(plain, engagement.compute(plain))["flags"]}
+    assert quality.compute(plain, engagement.compute(plain))["components"]["comment_authenticity"]["score"] == 1.0
+
+
+def test_the_same_short_praise_from_many_fans_is_generic_not_a_pod() -> None:
+    fans = with_comments(organic(), [[("🔥🔥", f"fan_{n}_{k}") for k in range(5)] for n in range(12)])
+    seen = comments.profile(fans)
+    assert seen["pods"] == [] and seen["generic_share"] == 1.0 and seen["regulars"] == []
