@@ -17,6 +17,7 @@ from gpu_inference.engine.batcher import Batcher
 from gpu_inference.manifest import TASKS
 from shared import errors
 from shared.analysis import flows
+from shared.analysis.models import COMMENT_TASKS
 from shared.config import get_settings
 from shared.db import session_scope
 from shared.events.consumer import already_processed, consume_once
@@ -68,17 +69,19 @@ async def run(batcher: Batcher, *, job_id: str, creator_id: int, post_ids: list[
         return {"duplicate": True}
     posts = await asyncio.to_thread(_start, job, creator_id, post_ids)
     images = await asyncio.gather(*(asyncio.to_thread(flows.image_bytes, p) for p in posts))
+    comments = [text for p in posts for text in p.comments]
     started = time.perf_counter()
-    outputs = await batcher.infer(TASKS, [p.caption for p in posts], list(images), return_exceptions=True)
+    # The posts' latest comments go through the same batcher as the captions, queued at the same time: short
+    # texts that fill the batches' padding rather than a second pass.
+    outputs, comment_outputs = await asyncio.gather(
+        batcher.infer(TASKS, [p.caption for p in posts], list(images), return_exceptions=True),
+        batcher.infer(list(COMMENT_TASKS), comments, [None] * len(comments), return_exceptions=True),
+    )
     busy_s = time.perf_counter() - started
-    runs = []
-    for name, output in outputs.items():
-        task = batcher.tasks[name]
-        if isinstance(output, BaseException):
-            log.error("task failed for a job", extra={"job_id": str(job), "task": name, "error": repr(output)})
-            runs.append(flows.ModelRun(name, task.model_id, task.revision, None, f"{type(output).__name__}: {output}"))
-        else:
-            runs.append(flows.ModelRun(name, task.model_id, task.revision, output))
+    runs = [_run(batcher, job, name, name, output) for name, output in outputs.items()]
+    for name, output in comment_outputs.items() if comments else ():
+        per_post = output if isinstance(output, BaseException) else _split(output, [len(p.comments) for p in posts])
+        runs.append(_run(batcher, job, COMMENT_TASKS[name], name, per_post))
     outcome = await asyncio.to_thread(
         consume_once,
         consumer=CONSUMER,
@@ -88,6 +91,23 @@ async def run(batcher: Batcher, *, job_id: str, creator_id: int, post_ids: list[
         ),
     )
     return {"duplicate": outcome.duplicate, **(outcome.result or {})}
+
+
+def _run(batcher: Batcher, job: uuid.UUID, stored_as: str, task_name: str, output: Any) -> flows.ModelRun:
+    task = batcher.tasks[task_name]
+    if isinstance(output, BaseException):
+        log.error("task failed for a job", extra={"job_id": str(job), "task": stored_as, "error": repr(output)})
+        return flows.ModelRun(stored_as, task.model_id, task.revision, None, f"{type(output).__name__}: {output}")
+    return flows.ModelRun(stored_as, task.model_id, task.revision, output)
+
+
+def _split(results: list[Any], sizes: list[int]) -> list[Any]:
+    """One list per post (its comments' results, in order) out of the flat results."""
+    out, start = [], 0
+    for size in sizes:
+        out.append(results[start : start + size])
+        start += size
+    return out
 
 
 def _start(job: uuid.UUID, creator_id: int, post_ids: list[int] | None) -> list[flows.PostInput]:

@@ -117,6 +117,13 @@ def show_report(report: dict[str, Any]) -> None:
             f"{seen['pod_share']:.0%} pasted by several accounts, {seen['regulars_share']:.0%} from accounts under "
             f"most posts: {1 - seen['inorganic_share']:.0%} look organic"
         )
+        voice = seen["audience_sentiment"]
+        in_order = [(label, voice["shares"].get(label)) for label in ("positive", "neutral", "negative")]
+        shares = ", ".join(f"{share:.0%} {label}" for label, share in in_order if share is not None)
+        print(
+            f"    audience sentiment: {shares or 'n/a'} over {voice['counted']} comments the models could read"
+            + (f" ({voice['not_counted']} n/a in lite)" if voice["not_counted"] else "")
+        )
     if "content" in insights:
         top = ", ".join(c["label"] for c in insights["content"]["top_categories"][:3])
         print(f"    top categories: {top}; sponsored share {insights['content']['sponsored']['share']:.0%}")

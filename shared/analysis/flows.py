@@ -22,6 +22,7 @@ from shared.creators import documents
 from shared.creators.models import MediaAsset, Post
 from shared.events import outbox
 from shared.events.schemas import CreatorAnalyzed
+from shared.insights.inputs import COMMENTS_ANALYSED, scraped_comments
 from shared.jobs import service as jobs_service
 from shared.jobs.models import TERMINAL_STATUSES
 from shared.media import reader, storage
@@ -36,6 +37,7 @@ class PostInput:
     caption: str
     image_key: str | None  # an uploaded rendition in our bucket
     image_url: str | None  # else the source, fetched through the SSRF-safe fetcher
+    comments: tuple[str, ...] = ()  # its first COMMENTS_ANALYSED scraped comments' texts
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ def posts_of(*, db_session: Session, creator_id: int, post_ids: list[int] | None
         if image is not None and image.status == "uploaded" and image.content_sha256:
             key = storage.rendition_key(image.content_sha256, int(ANALYSIS_WIDTH))
         url = None if key else (image.source_url if image else post.display_url)
-        inputs.append(PostInput(post.id, post.caption or "", key, url))
+        comments = tuple(str(c.get("text") or "") for c in scraped_comments(post.latest_comments)[:COMMENTS_ANALYSED])
+        inputs.append(PostInput(post.id, post.caption or "", key, url, comments))
     return inputs
 
 

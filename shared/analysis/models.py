@@ -11,6 +11,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.columns import created_at
 from shared.orm import Base
 
+# Per-post task names for the post's latest comments (one result per comment, in scraped order): the insights
+# aggregate them (audience sentiment), so they stay out of the report's per-post analysis, as embeddings do.
+COMMENT_TASKS = {"sentiment": "comment_sentiment", "language": "comment_language"}
+NOT_IN_REPORTS = ("embeddings", *COMMENT_TASKS.values())
+
 
 class PostAnalysis(Base):
     __tablename__ = "post_analysis"

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.analysis.models import CreatorInsights, PostAnalysis
+from shared.analysis.models import NOT_IN_REPORTS, CreatorInsights, PostAnalysis
 from shared.config import get_settings
 from shared.creators import completeness
 from shared.creators.history import HistoryOut, history
@@ -163,7 +163,7 @@ def full(*, db_session: Session, creator: Creator, job: JobOut | None = None) ->
             PostAnalysis.result,
         )
         .join(Post, Post.id == PostAnalysis.post_id)
-        .where(Post.creator_id == creator.id, PostAnalysis.task != "embeddings")
+        .where(Post.creator_id == creator.id, PostAnalysis.task.not_in(NOT_IN_REPORTS))
     )
     for post_id, task, model_id, model_revision, result in db_session.execute(rows):
         analysis.setdefault(post_id, {})[task] = {

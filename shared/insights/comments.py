@@ -57,7 +57,8 @@ def profile(data: CreatorData) -> dict[str, Any]:
     seen = [(n, c) for n, post in enumerate(data.posts) for c in post.latest_comments]
     if not seen:
         shares = ("generic_share", "repeated_share", "pod_share", "regulars_share", "inorganic_share")
-        return {"comments_seen": 0, **dict.fromkeys(shares), "top_repeated": [], "pods": [], "regulars": []}
+        empty = {"top_repeated": [], "pods": [], "regulars": [], "audience_sentiment": audience_sentiment([])}
+        return {"comments_seen": 0, **dict.fromkeys(shares), **empty}
     texts = [normalise(c.text) for _, c in seen]
     counts = Counter(texts)
     generic = [is_generic(c.text) for _, c in seen]
@@ -86,7 +87,21 @@ def profile(data: CreatorData) -> dict[str, Any]:
             :EVIDENCE
         ],
         "inorganic_share": round(sum(inorganic) / total, 3),
+        "audience_sentiment": audience_sentiment([c for _, c in seen]),
     }
+
+
+SENTIMENTS = ("positive", "neutral", "negative")
+
+
+def audience_sentiment(seen: list[Comment]) -> dict[str, Any]:
+    """How the audience answers: the sentiment of the latest comments the models could read (the first
+    COMMENTS_ANALYSED per post). Comments without an answer (not analysed yet, or a language the profile's model
+    does not read) are counted apart, never guessed. Shares are over the counted comments and add up to 1."""
+    counts = {label: sum(c.sentiment == label for c in seen) for label in SENTIMENTS}
+    counted = sum(counts.values())
+    shares = {label: round(n / counted, 3) for label, n in counts.items()} if counted else dict.fromkeys(SENTIMENTS)
+    return {"counted": counted, "not_counted": len(seen) - counted, "counts": counts, "shares": shares}
 
 
 def _regulars(seen: list[tuple[int, Comment]]) -> dict[str, int]:

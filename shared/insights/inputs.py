@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.analysis.models import PostAnalysis
+from shared.analysis.models import COMMENT_TASKS, PostAnalysis
 from shared.creators.models import Creator, CreatorSnapshot, Post
 from shared.errors import NotFound
 
@@ -20,6 +20,17 @@ class Comment:
 
     text: str
     author: str | None = None
+    sentiment: str | None = None  # positive | neutral | negative; None when not analysed or unavailable
+    language: str | None = None
+
+
+COMMENTS_ANALYSED = 20  # per post, the first of its scraped latest comments (the analysis cost grows with them)
+
+
+def scraped_comments(raw: Any) -> list[dict[str, Any]]:
+    """A post's latest comments as scraped (Apify's latestComments), malformed entries left out: the order the
+    analysis and the insights both count in."""
+    return [c for c in raw or [] if isinstance(c, dict)]
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,24 @@ class CreatorData:
     business_category: str | None = None
 
 
+def _comments(raw: Any, analysis: dict[str, Any]) -> tuple[Comment, ...]:
+    sentiments = analysis.get(COMMENT_TASKS["sentiment"]) or []
+    languages = analysis.get(COMMENT_TASKS["language"]) or []
+    out = []
+    for n, c in enumerate(scraped_comments(raw)):
+        sentiment = sentiments[n] if n < len(sentiments) and isinstance(sentiments[n], dict) else {}
+        language = languages[n] if n < len(languages) and isinstance(languages[n], dict) else {}
+        out.append(
+            Comment(
+                str(c.get("text") or ""),
+                str(c["ownerUsername"]) if c.get("ownerUsername") else None,
+                sentiment.get("label") if sentiment.get("status") != "unavailable" else None,
+                language.get("label"),
+            )
+        )
+    return tuple(out)
+
+
 def load(*, db_session: Session, creator_id: int) -> CreatorData:
     creator = db_session.get(Creator, creator_id)
     if creator is None:
@@ -89,11 +118,7 @@ def load(*, db_session: Session, creator_id: int) -> CreatorData:
                 mentions=tuple(p.mentions or ()),
                 is_sponsored=p.is_sponsored,
                 location=p.location_name,
-                latest_comments=tuple(
-                    Comment(str(c.get("text") or ""), str(c["ownerUsername"]) if c.get("ownerUsername") else None)
-                    for c in p.latest_comments or []
-                    if isinstance(c, dict)
-                ),
+                latest_comments=_comments(p.latest_comments, analysis.get(p.id, {})),
                 views=p.video_play_count or p.video_view_count,  # reels report plays; older videos views
                 analysis=analysis.get(p.id, {}),
             )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared.analysis.models import CreatorInsights, PostAnalysis
+from shared.analysis.models import NOT_IN_REPORTS, CreatorInsights, PostAnalysis
 from shared.creators.models import Creator, MediaAsset, Post
 from shared.errors import NotFound
 from shared.insights.content import is_sponsored
@@ -71,7 +71,7 @@ def result(*, db_session: Session, scope: TeamScope, row: TeamPost) -> PostResul
         task: {"model_id": model_id, "model_revision": revision, "result": output}
         for task, model_id, revision, output in db_session.execute(
             select(PostAnalysis.task, PostAnalysis.model_id, PostAnalysis.model_revision, PostAnalysis.result).where(
-                PostAnalysis.post_id == post.id, PostAnalysis.task != "embeddings"
+                PostAnalysis.post_id == post.id, PostAnalysis.task.not_in(NOT_IN_REPORTS)
             )
         )
     }

@@ -16,10 +16,11 @@ from starlette.testclient import TestClient
 
 from gpu_inference.app import create_app
 from gpu_inference.manifest import TASKS
-from shared.analysis.models import CreatorInsights, PostAnalysis
+from shared.analysis.models import COMMENT_TASKS, CreatorInsights, PostAnalysis
 from shared.creators.models import Post
 from shared.db import session_scope
 from shared.events.models import OutboxMessage
+from shared.insights.inputs import COMMENTS_ANALYSED, scraped_comments
 from shared.jobs.models import Job
 from tests.fixtures.inference import png
 from tests.fixtures.pipeline import run_scrape, search
@@ -133,7 +134,8 @@ def test_analyze_a_scraped_job_redelivered_three_times(service, api, bearer, pip
     outcomes = [service.post("/v1/analyze", json={"job_id": job["id"], "creator_id": creator_id}) for _ in range(3)]
     assert [o.status_code for o in outcomes] == [200, 200, 200]
     assert [o.json()["duplicate"] for o in outcomes] == [False, True, True]
-    assert outcomes[0].json()["rows"] == posts * len(TASKS) and not outcomes[0].json()["tasks_failed"]
+    per_post = len(TASKS) + len(COMMENT_TASKS)  # the captions' tasks, and sentiment and language of the comments
+    assert outcomes[0].json()["rows"] == posts * per_post and not outcomes[0].json()["tasks_failed"]
     with session_scope() as db:
         rows = db.scalars(select(PostAnalysis)).all()
         stored = db.get(Job, uuid.UUID(job["id"]))
@@ -142,7 +144,12 @@ def test_analyze_a_scraped_job_redelivered_three_times(service, api, bearer, pip
             .select_from(OutboxMessage)
             .where(OutboxMessage.body["topic"].astext == "creator.analyzed")
         )
-    assert len(rows) == posts * len(TASKS)
+    assert len(rows) == posts * per_post
+    with session_scope() as db:
+        scraped = {p.id: len(scraped_comments(p.latest_comments)) for p in db.scalars(select(Post))}
+    for row in rows:  # one answer per scraped comment (up to the cap), in order
+        if row.task in COMMENT_TASKS.values():
+            assert len(row.result) == min(scraped[row.post_id], COMMENTS_ANALYSED)
     assert {(r.task, r.model_revision) for r in rows} >= {("categories", "tiny-categories"), ("visual", "tiny-visual")}
     visual = [r.result for r in rows if r.task == "visual"]
     assert all(v["status"] == "ok" for v in visual)  # every post's first image read back from the bucket
@@ -173,4 +180,7 @@ def test_analyze_a_scraped_job_redelivered_three_times(service, api, bearer, pip
     assert stored is not None and (stored.status, stored.reason) == ("complete", None)
     report = api.get("/v1/creators/fitwithmaya", headers=brand).json["report"]
     assert report["analysis"]["status"] == "complete"
+    voice = report["insights"]["data"]["comments"]["audience_sentiment"]
+    assert voice["counted"] + voice["not_counted"] == sum(scraped.values()) and voice["counted"] > 0
+    assert all(set(post["analysis"]).isdisjoint(COMMENT_TASKS.values()) for post in report["posts"])
     assert report["insights"]["status"] == "complete" and report["insights"]["data"]["engagement"]

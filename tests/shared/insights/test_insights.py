@@ -227,3 +227,26 @@ def test_the_same_short_praise_from_many_fans_is_generic_not_a_pod() -> None:
     fans = with_comments(organic(), [[("🔥🔥", f"fan_{n}_{k}") for k in range(5)] for n in range(12)])
     seen = comments.profile(fans)
     assert seen["pods"] == [] and seen["generic_share"] == 1.0 and seen["regulars"] == []
+
+
+def test_audience_sentiment_counts_only_real_answers_and_its_shares_add_up_to_1() -> None:
+    labels = ["positive", "positive", "neutral", "negative", None, "positive", None]  # None: unreadable or pending
+    voiced = with_comments(
+        organic(), [[(f"comment {n} {k}", f"fan_{n}_{k}") for k in range(len(labels))] for n in range(12)]
+    )
+    posts = tuple(
+        replace(
+            post,
+            latest_comments=tuple(
+                replace(c, sentiment=label) for c, label in zip(post.latest_comments, labels, strict=True)
+            ),
+        )
+        for post in voiced.posts
+    )
+    sentiment = comments.profile(replace(voiced, posts=posts))["audience_sentiment"]
+    assert sentiment["counts"] == {"positive": 36, "neutral": 12, "negative": 12}
+    assert sentiment["counted"] == 60 and sentiment["not_counted"] == 24
+    assert sentiment["shares"] == {"positive": 0.6, "neutral": 0.2, "negative": 0.2}
+    assert abs(sum(sentiment["shares"].values()) - 1) < 1e-9
+    nothing = comments.profile(organic(posts=3))["audience_sentiment"]  # comments scraped, none analysed
+    assert nothing["counted"] == 0 and nothing["shares"] == {"positive": None, "neutral": None, "negative": None}
