@@ -91,7 +91,11 @@ def create_app(*, profile: str | None = None, models_dir: str | None = None) -> 
 
         def load() -> Any:
             loaded = loader.load_profile(
-                profile or settings.model_profile, models_dir or settings.models_dir, device, settings.categories
+                profile or settings.model_profile,
+                models_dir or settings.models_dir,
+                device,
+                settings.categories,
+                (settings.zero_shot_shortlist, settings.zero_shot_shortlist_floor),
             )
             loader.warm(loaded, _warm_image())
             device.touch()

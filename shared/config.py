@@ -153,6 +153,11 @@ class InferenceSettings(BaseModel):
     max_queue: int = Field(default=2_048, ge=1)
     # Content categories to score (zero-shot labels in full, prototype labels in lite); empty: the manifest's.
     categories: tuple[str, ...] = ()
+    # Full profile: the zero-shot model scores only each post's top-k labels by MiniLM similarity to the labels'
+    # descriptions (gpu_inference.engine.tasks.Shortlist), every label when no description comes within the floor's
+    # cosine of the caption; 0 scores every label on every post.
+    zero_shot_shortlist: int = Field(default=8, ge=0)
+    zero_shot_shortlist_floor: float = Field(default=0.15, ge=-1, le=1)
 
 
 class DiscoverySettings(BaseModel):

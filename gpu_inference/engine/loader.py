@@ -59,12 +59,17 @@ def _image_model(path: Path, device: Device) -> tuple[Any, Any]:
 
 
 def load_profile(
-    profile: str, models_dir: str | Path, device: Device, categories: tuple[str, ...] = ()
+    profile: str,
+    models_dir: str | Path,
+    device: Device,
+    categories: tuple[str, ...] = (),
+    shortlist: tuple[int, float] = (0, 0.0),
 ) -> dict[str, tasks.Task]:
     """Every task of `profile`; raises (and so fails readiness) when a model is missing.
 
     `categories` replaces the manifest's category list (a label without a lite prototype is described
-    as "a post about <label>")."""
+    as "a post about <label>"). `shortlist` (top-k, floor) narrows the zero-shot labels per post: see
+    tasks.Shortlist; a top-k of 0 scores every label."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     specs = dict(PROFILES[profile])
@@ -105,8 +110,16 @@ def load_profile(
         else:
             assert path is not None
             tokenizer, model = _text_model(spec.kind, path, device)
-            cls = tasks.ZeroShot if spec.kind == "zero_shot" else tasks.TextClassifier
-            loaded[name] = cls(spec, revision, tokenizer, model, device)
+            if spec.kind == "zero_shot":
+                top_k, floor = shortlist
+                narrow = (
+                    tasks.Shortlist(shared_embedder(), spec.labels, CATEGORY_PROTOTYPES, top_k, floor)
+                    if top_k
+                    else None
+                )
+                loaded[name] = tasks.ZeroShot(spec, revision, tokenizer, model, device, narrow)
+            else:
+                loaded[name] = tasks.TextClassifier(spec, revision, tokenizer, model, device)
         log.info("loaded %s: %s@%s on %s", name, spec.model_id, revision, device.name)
     return loaded
 

@@ -116,22 +116,66 @@ def entailment_indices(config: Any) -> tuple[int, int]:
     return found["contrad"], found["entailm"]
 
 
+class Shortlist:
+    """The labels the zero-shot model scores for each text: the `top_k` whose prototype descriptions (shared.taxonomy)
+    are nearest the text in MiniLM space, so that its cost stops growing with the taxonomy (one NLI pass per label
+    and post is most of the device time). Unsure, it shortlists nothing and every label is scored: an empty text,
+    or a text no prototype comes within `floor` cosine of (MiniLM reads English; other languages land far away)."""
+
+    def __init__(
+        self,
+        embedder: Embeddings,
+        labels: tuple[str, ...],
+        prototypes: dict[str, tuple[str, ...]],
+        top_k: int,
+        floor: float,
+    ) -> None:
+        self.embedder, self.labels, self.top_k, self.floor = embedder, labels, top_k, floor
+        described = [prototypes.get(label, (f"a post about {label}",)) for label in labels]
+        vectors = embedder.embed([text for texts in described for text in texts])
+        self.prototypes = torch.split(vectors, [len(texts) for texts in described])
+
+    def choose(self, texts: list[str]) -> list[tuple[str, ...]]:
+        if not texts or self.top_k >= len(self.labels):
+            return [self.labels for _ in texts]
+        similarity = torch.stack([(self.embedder.embed(texts) @ p.T).max(-1).values for p in self.prototypes], dim=-1)
+        chosen = []
+        for text, row in zip(texts, similarity, strict=True):
+            if not text.strip() or float(row.max()) < self.floor:
+                chosen.append(self.labels)
+            else:
+                top = sorted(row.topk(self.top_k).indices.tolist())
+                chosen.append(tuple(self.labels[i] for i in top))
+        return chosen
+
+
 class ZeroShot(_TokenizedText):
-    """Multi-label zero-shot categories: one (post, hypothesis) pair per label, batched like any text."""
+    """Multi-label zero-shot categories: one (post, hypothesis) pair per label, batched like any text; with a
+    Shortlist, only for the post's shortlisted labels (the result's `scored` says which happened)."""
 
     template = "This example is about {}."
 
-    def __init__(self, spec: TaskSpec, revision: str, tokenizer: Any, model: Any, device: Device) -> None:
+    def __init__(
+        self,
+        spec: TaskSpec,
+        revision: str,
+        tokenizer: Any,
+        model: Any,
+        device: Device,
+        shortlist: Shortlist | None = None,
+    ) -> None:
         super().__init__(spec, revision, tokenizer, model, device)
         self.contradiction, self.entailment = entailment_indices(model.config)
+        self.shortlist = shortlist
 
     def pre(self, inputs: list[Any]) -> list[Item]:
         texts = [_text(t) for t in inputs]
-        labels = self.spec.labels
-        pairs = self._encode(
-            [t for t in texts for _ in labels], [self.template.format(label) for _ in texts for label in labels]
-        )
-        return [Item(n // len(labels), len(e["input_ids"]), e) for n, e in enumerate(pairs)]
+        chosen = self.shortlist.choose(texts) if self.shortlist else [self.spec.labels for _ in texts]
+        owners = [(n, label) for n, labels in enumerate(chosen) for label in labels]
+        pairs = self._encode([texts[n] for n, _ in owners], [self.template.format(label) for _, label in owners])
+        return [
+            Item(n, len(e["input_ids"]), {**e, "label": label}) for (n, label), e in zip(owners, pairs, strict=True)
+        ]
 
     def core(self, items: list[Item]) -> list[Any]:
         logits = self._forward(items).logits.float()
@@ -139,11 +183,11 @@ class ZeroShot(_TokenizedText):
         return [float(p) for p in pair.cpu()]
 
     def post(self, inputs: list[Any], items: list[Item], outputs: list[Any]) -> list[dict[str, Any]]:
-        labels = self.spec.labels
         per_input: list[dict[str, float]] = [{} for _ in inputs]
-        for n, (item, score) in enumerate(zip(items, outputs, strict=True)):
-            per_input[item.index][labels[n % len(labels)]] = round(score, 4)
-        return [_ranked(scores) for scores in per_input]
+        for item, score in zip(items, outputs, strict=True):
+            per_input[item.index][item.features["label"]] = round(score, 4)
+        every = len(self.spec.labels)
+        return [{**_ranked(scores), "scored": "all" if len(scores) == every else "shortlist"} for scores in per_input]
 
 
 def _unavailable(reason: str, *, single: bool) -> dict[str, Any]:

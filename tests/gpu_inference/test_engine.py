@@ -220,6 +220,31 @@ def test_the_category_list_is_configurable(tiny_dir) -> None:  # type: ignore[no
         assert set(result["scores"]) == set(custom)
 
 
+def test_the_zero_shot_shortlist_scores_only_each_posts_nearest_labels(tiny_dir) -> None:  # type: ignore[no-untyped-def]
+    from gpu_inference.engine import loader
+    from shared.taxonomy import CATEGORY_PROTOTYPES
+
+    loaded = loader.load_profile("full", tiny_dir, devices.pick("cpu", precision="float32"), shortlist=(4, 0.15))
+    zero_shot, embedder = loaded["categories"], loaded["embeddings"]
+    texts = ["Fresh pasta with tomato sauce, my favourite recipe for dinner", "", "zzqx"]
+    [results, _stats] = run_batched(loaded, "categories", texts)
+    items = zero_shot.pre(texts)
+    passes = [sum(item.index == n for item in items) for n in range(len(texts))]
+    labels = zero_shot.spec.labels
+    assert len(labels) >= 30 and passes[0] == 4 and passes[1] == len(labels)  # an empty caption: every label
+    assert results[0]["scored"] == "shortlist" and len(results[0]["scores"]) == 4 and "food" in results[0]["scores"]
+    assert results[1]["scored"] == "all" and set(results[1]["scores"]) == set(labels)
+    # The shortlist is the labels whose descriptions are nearest by MiniLM, computed here on its own.
+    caption = embedder.embed(texts[:1])[0]
+    nearest = sorted(
+        labels, key=lambda label: -float((embedder.embed(list(CATEGORY_PROTOTYPES[label])) @ caption).max())
+    )[:4]
+    assert set(results[0]["scores"]) == set(nearest)
+    # Unsure (no description near enough): every label, as without a shortlist.
+    zero_shot.shortlist.floor = 0.99
+    assert {r["scored"] for r in run_batched(loaded, "categories", texts)[0]} == {"all"}
+
+
 @pytest.mark.parametrize(("native", "precision", "expected"), [
     (True, "auto", torch.bfloat16), (False, "auto", torch.float32), (True, "float32", torch.float32),
 ])  # fmt: skip
