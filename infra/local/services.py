@@ -73,7 +73,8 @@ def supabase_auth_standin(logs: Path, jwt_secret: str, issuer: str) -> ModulePro
             ("FA_AUTH__SUPABASE_URL", "http://127.0.0.1:{port}"),
             ("FA_AUTH__SUPABASE_SERVICE_KEY", service_key),
         ),
-        args=("--jwt-secret", jwt_secret, "--issuer", issuer, "--service-key", service_key),
+        # --name=value: a generated secret may begin with "-", which argparse would take for an option.
+        args=(f"--jwt-secret={jwt_secret}", f"--issuer={issuer}", f"--service-key={service_key}"),
     )
 
 

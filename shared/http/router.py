@@ -144,7 +144,7 @@ class Router:
         """The routes of `module` (its `register(router)`), imported on the first request whose path starts with one
         of `prefixes`, or when the whole table is needed (OpenAPI, a path no loaded route matches). A cold instance
         then imports only what its first requests use: the API's cold start, which every scale-from-zero pays.
-        tests/shared/http/test_router.py checks each route is reached through its module's prefixes."""
+        tests/functions/test_lazy_routes.py checks each route is reached through its module's prefixes."""
         self._pending.append((module, prefixes))
 
     @property

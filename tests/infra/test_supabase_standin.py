@@ -59,3 +59,17 @@ def test_the_admin_api_needs_the_service_key(jwks) -> None:  # type: ignore[no-u
     status, body = gotrue(base, "POST", "/auth/v1/invite", {"email": "x@brand.example"}, {"apikey": "wrong"})
     assert status == 401 and body["error_code"] == "no_authorization"
     assert gotrue(base, "GET", "/auth/v1/admin/users?filter=x")[0] == 401
+
+
+def test_the_stand_in_process_starts_with_a_secret_that_begins_with_a_dash(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The local stack's secret is random URL-safe text: one time in 64 it begins with "-", which argparse took
+    for an option (the stand-in exited and the stack failed to start)."""
+    from infra.local.components import wait_healthy
+    from infra.local.services import supabase_auth_standin
+
+    process = supabase_auth_standin(tmp_path, "-looks-like-an-option", "http://127.0.0.1/auth/v1")
+    process.start()
+    try:
+        wait_healthy(process, timeout_s=30)
+    finally:
+        process.stop()
