@@ -11,8 +11,10 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+from gpu_inference import routing
 from gpu_inference.engine.batcher import Batcher
 from gpu_inference.manifest import TASKS
 from shared import errors
@@ -72,16 +74,16 @@ async def run(batcher: Batcher, *, job_id: str, creator_id: int, post_ids: list[
     comments = [text for p in posts for text in p.comments]
     started = time.perf_counter()
     # The posts' latest comments go through the same batcher as the captions, queued at the same time: short
-    # texts that fill the batches' padding rather than a second pass.
+    # texts that fill the batches' padding rather than a second pass. Sentiment follows each text's language.
     outputs, comment_outputs = await asyncio.gather(
-        batcher.infer(TASKS, [p.caption for p in posts], list(images), return_exceptions=True),
-        batcher.infer(list(COMMENT_TASKS), comments, [None] * len(comments), return_exceptions=True),
+        routing.infer(batcher, TASKS, [p.caption for p in posts], list(images)),
+        routing.infer(batcher, list(COMMENT_TASKS), comments, [None] * len(comments)),
     )
     busy_s = time.perf_counter() - started
-    runs = [_run(batcher, job, name, name, output) for name, output in outputs.items()]
+    runs = [run for name, output in outputs.items() for run in _runs(batcher, job, name, output)]
+    sizes = [len(p.comments) for p in posts]
     for name, output in comment_outputs.items() if comments else ():
-        per_post = output if isinstance(output, BaseException) else _split(output, [len(p.comments) for p in posts])
-        runs.append(_run(batcher, job, COMMENT_TASKS[name], name, per_post))
+        runs += _runs(batcher, job, name, output, COMMENT_TASKS[name], lambda results: _split(results, sizes))
     outcome = await asyncio.to_thread(
         consume_once,
         consumer=CONSUMER,
@@ -93,19 +95,42 @@ async def run(batcher: Batcher, *, job_id: str, creator_id: int, post_ids: list[
     return {"duplicate": outcome.duplicate, **(outcome.result or {})}
 
 
-def _run(batcher: Batcher, job: uuid.UUID, stored_as: str, task_name: str, output: Any) -> flows.ModelRun:
+def _runs(
+    batcher: Batcher,
+    job: uuid.UUID,
+    name: str,
+    output: Any,
+    stored_as: str = "",
+    split: Callable[[list[Any]], list[Any]] = list,
+) -> list[flows.ModelRun]:
+    """The rows' source for task `name` (stored as `stored_as`, by default its name): one run, or one per sentiment
+    model where texts were routed (each answers its own texts and holds None for the others, so every row names
+    the model that produced it)."""
+    stored_as = stored_as or name
+    if not isinstance(output, routing.Routed):
+        return [_run(batcher, job, stored_as, name, output, split)]
+    return [
+        _run(batcher, job, stored_as, task, output.errors.get(task) or output.of(task), split) for task in output.tasks
+    ]
+
+
+def _run(
+    batcher: Batcher, job: uuid.UUID, stored_as: str, task_name: str, output: Any, split: Callable[..., list[Any]]
+) -> flows.ModelRun:
     task = batcher.tasks[task_name]
     if isinstance(output, BaseException):
         log.error("task failed for a job", extra={"job_id": str(job), "task": stored_as, "error": repr(output)})
         return flows.ModelRun(stored_as, task.model_id, task.revision, None, f"{type(output).__name__}: {output}")
-    return flows.ModelRun(stored_as, task.model_id, task.revision, output)
+    return flows.ModelRun(stored_as, task.model_id, task.revision, split(output))
 
 
 def _split(results: list[Any], sizes: list[int]) -> list[Any]:
-    """One list per post (its comments' results, in order) out of the flat results."""
+    """One list per post (its comments' results, in order) out of the flat results; None for a post none of whose
+    comments this model answered (no comments, or all of them routed to the other model)."""
     out, start = [], 0
     for size in sizes:
-        out.append(results[start : start + size])
+        chunk = results[start : start + size]
+        out.append(chunk if any(r is not None for r in chunk) else None)
         start += size
     return out
 

@@ -133,9 +133,12 @@ def create_app(*, profile: str | None = None, models_dir: str | None = None) -> 
 
     async def infer(request: Request) -> Response:
         body = InferIn.model_validate(await _json(request))
-        unknown = sorted(set(body.tasks) - set(TASKS))
+        # The models exactly as named (sentiment_multilingual too, in the full profile); /v1/analyze routes
+        # sentiment by language (routing.py).
+        known = list(state.models) or list(TASKS)
+        unknown = sorted(set(body.tasks) - set(known))
         if unknown:
-            raise errors.InvalidInput(f"unknown task(s) {unknown}; known: {list(TASKS)}")
+            raise errors.InvalidInput(f"unknown task(s) {unknown}; known: {known}")
         images = await asyncio.gather(*(asyncio.to_thread(_image_bytes, i, n) for n, i in enumerate(body.images)))
         results = await _batcher().infer(body.tasks, body.texts, list(images))
         return JSONResponse({"models": {t: state.models[t] for t in body.tasks}, "results": results})

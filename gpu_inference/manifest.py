@@ -23,7 +23,11 @@ Kind = Literal[
     "image_stats",  # Pillow statistics only (lite visual)
 ]
 
-TASKS = ("sentiment", "language", "categories", "visual", "embeddings")
+TASKS = ("sentiment", "language", "categories", "visual", "embeddings")  # what a job stores per post
+# The full profile's second sentiment model: captions and comments the English one cannot read go to it by their
+# detected language (gpu_inference/routing.py); its rows are stored under "sentiment" with its own model id.
+MULTILINGUAL_SENTIMENT = "sentiment_multilingual"
+SENTIMENT_LABELS = ("negative", "neutral", "positive")  # both sentiment models' labels, checked at load
 
 
 # Lite sentiment: prototypes per label, embedded once at load; the nearest label wins.
@@ -76,6 +80,18 @@ FULL: dict[str, TaskSpec] = {
         "3216a57f2a0d9c45a2e6c20157c20c49fb4bf9c7",
         "sentiment",
         max_length=256,
+        labels=SENTIMENT_LABELS,
+    ),
+    # XLM-T: XLM-R base fine-tuned on tweets in ar, de, en, es, fr, hi, it, pt. No pin was found in
+    # model-revisions.md; this commit is the snapshot two unrelated public projects' Hub caches hold.
+    MULTILINGUAL_SENTIMENT: TaskSpec(
+        MULTILINGUAL_SENTIMENT,
+        "text_classifier",
+        "cardiffnlp/twitter-xlm-roberta-base-sentiment",
+        "f2f1202b1bdeb07342385c3f807f9c07cd8f5cf8",
+        MULTILINGUAL_SENTIMENT,
+        max_length=256,
+        labels=SENTIMENT_LABELS,
     ),
     "language": TaskSpec(
         "language",

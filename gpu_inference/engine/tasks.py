@@ -88,7 +88,17 @@ class _TokenizedText(Task):
 
 
 class TextClassifier(_TokenizedText):
-    """Sequence classification (sentiment, language): labels from the model config's id2label."""
+    """Sequence classification (sentiment, language): labels from the model config's id2label. Where the spec
+    names its labels (sentiment), the config's must be the same, case aside (XLM-T writes "Positive"), and
+    answers use the spec's spelling: two sentiment models give one vocabulary."""
+
+    def __init__(self, spec: TaskSpec, revision: str, tokenizer: Any, model: Any, device: Device) -> None:
+        super().__init__(spec, revision, tokenizer, model, device)
+        self.id2label = dict(model.config.id2label)
+        if spec.labels:
+            self.id2label = {k: str(v).lower() for k, v in self.id2label.items()}
+            if sorted(self.id2label.values()) != sorted(spec.labels):
+                raise ValueError(f"{spec.model_id} labels {model.config.id2label} are not {list(spec.labels)}")
 
     def pre(self, inputs: list[Any]) -> list[Item]:
         encoded = self._encode([_text(t) for t in inputs])
@@ -99,10 +109,9 @@ class TextClassifier(_TokenizedText):
         return list(probs)
 
     def post(self, inputs: list[Any], items: list[Item], outputs: list[Any]) -> list[dict[str, Any]]:
-        id2label = self.model.config.id2label
         results = []
         for probs in outputs:
-            scores = {id2label[k]: round(float(p), 4) for k, p in enumerate(probs)}
+            scores = {self.id2label[k]: round(float(p), 4) for k, p in enumerate(probs)}
             top = max(scores, key=scores.__getitem__)
             results.append({"label": top, "score": scores[top], "scores": scores})
         return results
@@ -190,7 +199,7 @@ class ZeroShot(_TokenizedText):
         return [{**_ranked(scores), "scored": "all" if len(scores) == every else "shortlist"} for scores in per_input]
 
 
-def _unavailable(reason: str, *, single: bool) -> dict[str, Any]:
+def unavailable(reason: str, *, single: bool) -> dict[str, Any]:
     """No answer, and why: a label task gives no label, a ranking task no ranking."""
     if single:
         return {"label": None, "score": 0.0, "scores": {}, "status": "unavailable", "reason": reason}
@@ -269,14 +278,14 @@ class Prototypes(Task):
         results = []
         for text, similarity in zip(inputs, outputs, strict=True):
             if not _text(text).strip():
-                results.append(_unavailable("no caption", single=self.single_label))
+                results.append(unavailable("no caption", single=self.single_label))
                 continue
             if self.single_label:
                 if language := self._foreign(_text(text)):
                     reason = (
                         f"not available in the lite profile: its sentiment reads English, this caption is {language}"
                     )
-                    results.append(_unavailable(reason, single=True))
+                    results.append(unavailable(reason, single=True))
                     continue
                 probs = (similarity / 0.05).softmax(-1)  # temperature: cosine gaps are small
                 scores = {label: round(float(p), 4) for label, p in zip(self.labels, probs, strict=True)}

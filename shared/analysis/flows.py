@@ -45,7 +45,9 @@ class ModelRun:
     task: str
     model_id: str
     revision: str
-    results: list[dict[str, Any]] | None  # one per post, in order; None when the task failed
+    # One per post, in order (None for a post another model answered: see gpu_inference/routing.py); None when
+    # the task failed.
+    results: list[Any] | None
     error: str | None = None
 
 
@@ -108,6 +110,7 @@ def record(
         for run in runs
         if run.results is not None
         for post, result in zip(posts, run.results, strict=True)
+        if result is not None
     ]
     if rows:
         db_session.execute(
@@ -117,7 +120,7 @@ def record(
     failed = {run.task: run.error or "failed" for run in runs if run.results is None}
     if job.status not in TERMINAL_STATUSES:
         fields: dict[str, Any] = {"done": len(posts), "total": len(posts), "tasks_failed": failed}
-        if failed and len(failed) == len(runs):
+        if failed and all(run.results is None for run in runs):
             fields.update(status="failed", error="; ".join(f"{k}: {v}" for k, v in failed.items()))
         else:
             fields.update(status="done")

@@ -164,6 +164,7 @@ def full(*, db_session: Session, creator: Creator, job: JobOut | None = None) ->
         )
         .join(Post, Post.id == PostAnalysis.post_id)
         .where(Post.creator_id == creator.id, PostAnalysis.task.not_in(NOT_IN_REPORTS))
+        .order_by(PostAnalysis.id)  # a task analysed again (another model or revision): the newest row is shown
     )
     for post_id, task, model_id, model_revision, result in db_session.execute(rows):
         analysis.setdefault(post_id, {})[task] = {

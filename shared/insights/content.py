@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from shared.insights.engagement import post_er
-from shared.insights.inputs import CreatorData, PostData
+from shared.insights.inputs import CreatorData, PostData, confident_sentiment
 
 # Disclosure markers: hashtags matched whole, phrases matched in the caption (case-insensitive).
 SPONSOR_TAGS = {
@@ -52,7 +52,7 @@ def compute(data: CreatorData) -> dict[str, Any]:
             analysed += 1
             for label, score in (post.analysis["categories"].get("scores") or {}).items():
                 categories[label] += float(score)
-        label = (post.analysis.get("sentiment") or {}).get("label")
+        label = confident_sentiment(post.analysis.get("sentiment") or {})
         if label:
             sentiments[label] += 1
     flagged = [(p, *is_sponsored(p)) for p in data.posts]

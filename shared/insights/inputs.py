@@ -71,6 +71,14 @@ class CreatorData:
     business_category: str | None = None
 
 
+def confident_sentiment(answer: dict[str, Any]) -> str | None:
+    """A sentiment label to count: not an unavailable answer, not one routed to a model outside its languages."""
+    if answer.get("status") == "unavailable" or answer.get("low_confidence"):
+        return None
+    label = answer.get("label")
+    return str(label) if label else None
+
+
 def _comments(raw: Any, analysis: dict[str, Any]) -> tuple[Comment, ...]:
     sentiments = analysis.get(COMMENT_TASKS["sentiment"]) or []
     languages = analysis.get(COMMENT_TASKS["language"]) or []
@@ -82,11 +90,19 @@ def _comments(raw: Any, analysis: dict[str, Any]) -> tuple[Comment, ...]:
             Comment(
                 str(c.get("text") or ""),
                 str(c["ownerUsername"]) if c.get("ownerUsername") else None,
-                sentiment.get("label") if sentiment.get("status") != "unavailable" else None,
+                confident_sentiment(sentiment),
                 language.get("label"),
             )
         )
     return tuple(out)
+
+
+def _merged(first: Any, second: Any) -> Any:
+    """A post's comment answers from two sentiment models of one job (gpu_inference/routing.py): each list holds
+    its model's answers and None for the other's comments."""
+    if isinstance(first, list) and isinstance(second, list) and len(first) == len(second):
+        return [b if b is not None else a for a, b in zip(first, second, strict=True)]
+    return second
 
 
 def load(*, db_session: Session, creator_id: int) -> CreatorData:
@@ -95,9 +111,15 @@ def load(*, db_session: Session, creator_id: int) -> CreatorData:
         raise NotFound(f"creator {creator_id} not found")
     posts = db_session.scalars(select(Post).where(Post.creator_id == creator_id)).all()
     analysis: dict[int, dict[str, Any]] = {}
-    rows = db_session.scalars(select(PostAnalysis).where(PostAnalysis.post_id.in_([p.id for p in posts])))
-    for row in rows:
-        analysis.setdefault(row.post_id, {})[row.task] = row.result
+    rows = db_session.scalars(
+        select(PostAnalysis).where(PostAnalysis.post_id.in_([p.id for p in posts])).order_by(PostAnalysis.id)
+    )
+    jobs: dict[tuple[int, str], Any] = {}
+    for row in rows:  # the newest row of a task wins; one job's comment answers may span two models' rows
+        held = analysis.setdefault(row.post_id, {})
+        same_job = jobs.get((row.post_id, row.task)) == row.job_id and row.job_id is not None
+        held[row.task] = _merged(held[row.task], row.result) if same_job else row.result
+        jobs[(row.post_id, row.task)] = row.job_id
     snapshots = db_session.scalars(
         select(CreatorSnapshot).where(CreatorSnapshot.creator_id == creator_id).order_by(CreatorSnapshot.captured_at)
     ).all()

@@ -70,9 +70,9 @@ def result(*, db_session: Session, scope: TeamScope, row: TeamPost) -> PostResul
     analysis = {
         task: {"model_id": model_id, "model_revision": revision, "result": output}
         for task, model_id, revision, output in db_session.execute(
-            select(PostAnalysis.task, PostAnalysis.model_id, PostAnalysis.model_revision, PostAnalysis.result).where(
-                PostAnalysis.post_id == post.id, PostAnalysis.task.not_in(NOT_IN_REPORTS)
-            )
+            select(PostAnalysis.task, PostAnalysis.model_id, PostAnalysis.model_revision, PostAnalysis.result)
+            .where(PostAnalysis.post_id == post.id, PostAnalysis.task.not_in(NOT_IN_REPORTS))
+            .order_by(PostAnalysis.id)  # the newest row of a task analysed again
         )
     }
     sponsored, marker = is_sponsored(

@@ -1,6 +1,6 @@
 """Inference benchmark: the batched engine vs the old way, on full-size random-init checkpoints.
 
-The checkpoints have the production configs (roberta-base, xlm-roberta-base, bart-large-mnli,
+The checkpoints have the production configs (roberta-base, xlm-roberta-base twice, bart-large-mnli,
 resnet-50: same FLOPs as the real models, meaningless labels); the tokenizer is a byte-level BPE
 (8,000 tokens) trained on the sample captions, so token counts are close to the real vocabularies'.
 Old way: one transformers `pipeline()` call per post per model, fp32 on the CPU, as the seed did (even
@@ -30,11 +30,12 @@ from typing import Any
 import torch
 from PIL import Image
 
+from gpu_inference import routing
 from gpu_inference.engine import device as devices
 from gpu_inference.engine import loader
 from gpu_inference.engine.batcher import Batcher
 from gpu_inference.engine.tasks import Shortlist, ZeroShot
-from gpu_inference.manifest import CATEGORIES
+from gpu_inference.manifest import CATEGORIES, MULTILINGUAL_SENTIMENT
 from shared.config import InferenceSettings
 from shared.insights.inputs import COMMENTS_ANALYSED, scraped_comments
 from shared.taxonomy import CATEGORY_PROTOTYPES
@@ -64,6 +65,9 @@ def build_full_size(root: Path, corpus: list[str]) -> None:
     models = {
         "sentiment": RobertaForSequenceClassification(
             RobertaConfig(vocab_size=50265, max_position_embeddings=514, **special, **_labels(SENTIMENTS))
+        ),
+        "sentiment_multilingual": XLMRobertaForSequenceClassification(
+            XLMRobertaConfig(vocab_size=250002, max_position_embeddings=514, **special, **_labels(SENTIMENTS))
         ),
         "language": XLMRobertaForSequenceClassification(
             XLMRobertaConfig(vocab_size=250002, max_position_embeddings=514, **special, **_labels(LANGUAGES))
@@ -129,14 +133,19 @@ def comment_texts(posts: int) -> list[list[str]]:
 def old_way(root: Path, captions: list[str], images: list[bytes], comments: list[str]) -> float:
     from transformers import pipeline
 
-    sentiment = pipeline("text-classification", model=str(root / "sentiment"), device=-1)
+    sentiment = {
+        task: pipeline("text-classification", model=str(root / task), device=-1)
+        for task in ("sentiment", MULTILINGUAL_SENTIMENT)
+    }
     language = pipeline("text-classification", model=str(root / "language"), device=-1)
     zero_shot = pipeline("zero-shot-classification", model=str(root / "categories"), device=-1)
     vision = pipeline("image-classification", model=str(root / "visual"), device=-1)
     started = time.perf_counter()
-    for caption in [*captions, *comments]:
-        sentiment(caption or " ", truncation=True, max_length=256)
-        language(caption or " ", truncation=True, max_length=256)
+    for caption in [*captions, *comments]:  # language, then the sentiment model it routes to (as the engine does)
+        found = language(caption or " ", truncation=True, max_length=256)[0]
+        chosen = routing.route(caption, found)
+        if chosen.answer is None:
+            sentiment[chosen.task](caption, truncation=True, max_length=256)
     for caption in captions[:CATEGORY_POSTS]:
         zero_shot(caption or " ", candidate_labels=list(CATEGORIES), multi_label=True)
     for data in images:
@@ -160,10 +169,8 @@ def new_way(
         await batcher.start()
         started = time.perf_counter()
         await asyncio.gather(
-            batcher.run("sentiment", captions),
-            batcher.run("language", captions),
-            batcher.run("sentiment", comments),  # queued with the captions, as /v1/analyze does
-            batcher.run("language", comments),
+            routing.infer(batcher, ["sentiment", "language"], captions, []),  # sentiment follows language
+            routing.infer(batcher, ["sentiment", "language"], comments, []),  # queued with the captions
             batcher.run("categories", captions[:zero_shot]),
             batcher.run("visual", images),
             *([batcher.run("embeddings", captions)] if job else []),
@@ -280,8 +287,8 @@ def main() -> int:
     rows = [
         (
             "workload",
-            f"{POSTS} posts: sentiment + language + visual on all, sentiment + language on their {len(comments)} "
-            f"comments, zero-shot ({len(CATEGORIES)} labels, every label) on {CATEGORY_POSTS}",
+            f"{POSTS} posts: language, then sentiment by language (English or XLM-T), + visual on all; the same two "
+            f"on their {len(comments)} comments; zero-shot ({len(CATEGORIES)} labels, every label) on {CATEGORY_POSTS}",
         ),
         ("old way (pipeline per post, fp32)", runs(old)),
         (f"batched engine ({device.precision})", runs(new)),

@@ -135,7 +135,7 @@ def test_analyze_a_scraped_job_redelivered_three_times(service, api, bearer, pip
     assert [o.status_code for o in outcomes] == [200, 200, 200]
     assert [o.json()["duplicate"] for o in outcomes] == [False, True, True]
     per_post = len(TASKS) + len(COMMENT_TASKS)  # the captions' tasks, and sentiment and language of the comments
-    assert outcomes[0].json()["rows"] == posts * per_post and not outcomes[0].json()["tasks_failed"]
+    assert not outcomes[0].json()["tasks_failed"]
     with session_scope() as db:
         rows = db.scalars(select(PostAnalysis)).all()
         stored = db.get(Job, uuid.UUID(job["id"]))
@@ -144,10 +144,12 @@ def test_analyze_a_scraped_job_redelivered_three_times(service, api, bearer, pip
             .select_from(OutboxMessage)
             .where(OutboxMessage.body["topic"].astext == "creator.analyzed")
         )
-    assert len(rows) == posts * per_post
+    # One row per post and task, except where a post's comments went to both sentiment models (routing.py).
+    assert len({(r.post_id, r.task) for r in rows}) == posts * per_post
+    assert outcomes[0].json()["rows"] == len(rows)
     with session_scope() as db:
         scraped = {p.id: len(scraped_comments(p.latest_comments)) for p in db.scalars(select(Post))}
-    for row in rows:  # one answer per scraped comment (up to the cap), in order
+    for row in rows:  # one place per scraped comment (up to the cap), in order
         if row.task in COMMENT_TASKS.values():
             assert len(row.result) == min(scraped[row.post_id], COMMENTS_ANALYSED)
     assert {(r.task, r.model_revision) for r in rows} >= {("categories", "tiny-categories"), ("visual", "tiny-visual")}

@@ -14,7 +14,7 @@ import pytest
 
 from shared.insights import behaviour, comments, content, engagement, fraud, quality, trends
 from shared.insights.compute import ANALYSES, compute_all
-from shared.insights.inputs import Comment, CreatorData, PostData, Snapshot
+from shared.insights.inputs import Comment, CreatorData, PostData, Snapshot, confident_sentiment
 from tests.fixtures.insights import T0, bought, organic
 
 REPO = Path(__file__).resolve().parents[3]
@@ -250,3 +250,19 @@ def test_audience_sentiment_counts_only_real_answers_and_its_shares_add_up_to_1(
     assert abs(sum(sentiment["shares"].values()) - 1) < 1e-9
     nothing = comments.profile(organic(posts=3))["audience_sentiment"]  # comments scraped, none analysed
     assert nothing["counted"] == 0 and nothing["shares"] == {"positive": None, "neutral": None, "negative": None}
+
+
+def test_flagged_and_unavailable_sentiment_stay_out_of_every_aggregate() -> None:
+    """A label from the multilingual model outside its languages is shown on its post, flagged, never counted."""
+    answers = [
+        {"label": "positive", "score": 0.9},
+        {"label": "negative", "score": 0.7, "low_confidence": True, "reason": "nl is not among ..."},
+        {"label": None, "status": "unavailable", "reason": "no text"},
+        {"label": "neutral", "score": 0.8},
+    ]
+    data = organic(posts=4)
+    mixed = replace(
+        data, posts=tuple(replace(p, analysis={"sentiment": a}) for p, a in zip(data.posts, answers, strict=True))
+    )
+    assert content.compute(mixed)["sentiment_mix"] == {"positive": 0.5, "neutral": 0.5}
+    assert [confident_sentiment(a) for a in answers] == ["positive", None, None, "neutral"]
