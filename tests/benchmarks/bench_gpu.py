@@ -30,6 +30,7 @@ from typing import Any
 
 import torch
 
+from gpu_inference import routing
 from gpu_inference.engine import device as devices
 from gpu_inference.engine import loader
 from gpu_inference.engine.batcher import Batcher
@@ -62,7 +63,7 @@ def engine_run(tasks: dict[str, Any], captions: list[str], images: list[bytes], 
         await batcher.start()
         sync()
         started = time.perf_counter()
-        await asyncio.gather(*(batcher.run(t, images if t == "visual" else captions) for t in TASKS))
+        await routing.infer(batcher, TASKS, captions, images)  # sentiment follows language, as in a job
         sync()
         elapsed = time.perf_counter() - started
         await batcher.stop()

@@ -161,16 +161,23 @@ def new_way(
     budget: int,
     zero_shot: int,
     job: bool = False,
+    routed: bool = True,
 ) -> float:
-    """The same work through the batcher; `job` adds embeddings, as /v1/analyze runs every task."""
+    """The same work through the batcher; `job` adds embeddings, as /v1/analyze runs every task. Not `routed`:
+    both sentiment models on every text, beside language (the alternative routing.py turned down)."""
+
+    def texts(batcher: Batcher, of: list[str]) -> Any:
+        if routed:
+            return routing.infer(batcher, ["sentiment", "language"], of, [])  # sentiment follows language
+        return batcher.infer(["sentiment", MULTILINGUAL_SENTIMENT, "language"], of, [])
 
     async def go() -> float:
         batcher = Batcher(tasks, max_batch_tokens=budget, max_queue=100_000)
         await batcher.start()
         started = time.perf_counter()
         await asyncio.gather(
-            routing.infer(batcher, ["sentiment", "language"], captions, []),  # sentiment follows language
-            routing.infer(batcher, ["sentiment", "language"], comments, []),  # queued with the captions
+            texts(batcher, captions),
+            texts(batcher, comments),  # queued with the captions
             batcher.run("categories", captions[:zero_shot]),
             batcher.run("visual", images),
             *([batcher.run("embeddings", captions)] if job else []),
@@ -273,10 +280,12 @@ def main() -> int:
     # A job runs every task on every post and its comments: 12 posts, zero-shot as shipped (the shortlist).
     job_tasks = {**tasks, "categories": shortlisted(tasks)}
     job_comments = [text for texts in per_post[:12] for text in texts]
-    job = [
-        new_way(job_tasks, captions[:12], images[:12], job_comments, device.batch_tokens, 12, job=True)
-        for _ in range(REPEATS)
-    ]
+    job, both = [], []
+    for _ in range(REPEATS):  # alternated, so both see the same machine
+        for out, routed in ((job, True), (both, False)):
+            out.append(
+                new_way(job_tasks, captions[:12], images[:12], job_comments, device.batch_tokens, 12, True, routed)
+            )
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     machine = (
         f"{platform.machine()}, {os.cpu_count()} CPUs, torch {torch.__version__}, device {device.name}, "
@@ -295,6 +304,7 @@ def main() -> int:
         ("throughput ratio", f"{old_s / new_s:.2f}x  (goal >= 5x on CPU, >= 20x on GPU)"),
         ("batched engine, fp32 (batching alone)", f"{runs(fp32)}: {old_s / fp32_s:.2f}x"),
         (f"12-post job latency (engine, all 5 tasks, {len(job_comments)} comments, zero-shot shortlisted)", runs(job)),
+        ("the same job, both sentiment models on every text instead of routing", runs(both)),
         (
             "matrix-product peak, fp32 / bf16",
             f"{gemm_gflops(torch.float32):.0f} / {gemm_gflops(torch.bfloat16):.0f} GFLOPS",
