@@ -239,9 +239,10 @@ class Embeddings(_TokenizedText):
 class Prototypes(Task):
     """Lite sentiment and categories: cosine similarity of the post to each label's prototype texts.
 
-    Honest about its reach: the prototypes (and MiniLM) are English, so a caption in another language gets no
-    sentiment label but `status: unavailable` with the reason (a confident wrong label is worse than none), and
-    an empty caption gets no categories."""
+    Honest about its reach: the prototypes (and MiniLM) are English, so a caption confidently in another language
+    gets no sentiment label but `status: unavailable` with the reason (a confident wrong label is worse than none);
+    one more likely another language than English, but not confidently, is labelled with `low_confidence` (as the
+    full profile's routing flags, so the aggregates leave it out); an empty caption gets no categories."""
 
     PROTOTYPE_LANGUAGES = ("en",)
     CONFIDENT = 0.6  # fastText's score above which a caption's language is taken as known
@@ -259,11 +260,11 @@ class Prototypes(Task):
 
             self.detect = detect
 
-    def _foreign(self, text: str) -> str | None:
-        """The caption's language when it is confidently one the prototypes do not cover."""
+    def _foreign(self, text: str) -> tuple[str, float] | None:
+        """The caption's most likely language and its score, when that is not one the prototypes cover."""
         found = self.detect(" ".join(text.split()), model="lite", k=1)
-        if found and found[0]["lang"] not in self.PROTOTYPE_LANGUAGES and float(found[0]["score"]) >= self.CONFIDENT:
-            return str(found[0]["lang"])
+        if found and found[0]["lang"] not in self.PROTOTYPE_LANGUAGES:
+            return str(found[0]["lang"]), float(found[0]["score"])
         return None
 
     def pre(self, inputs: list[Any]) -> list[Item]:
@@ -281,16 +282,25 @@ class Prototypes(Task):
                 results.append(unavailable("no caption", single=self.single_label))
                 continue
             if self.single_label:
-                if language := self._foreign(_text(text)):
+                foreign = self._foreign(_text(text))
+                if foreign and foreign[1] >= self.CONFIDENT:
                     reason = (
-                        f"not available in the lite profile: its sentiment reads English, this caption is {language}"
+                        f"not available in the lite profile: its sentiment reads English, this caption is {foreign[0]}"
                     )
                     results.append(unavailable(reason, single=True))
                     continue
                 probs = (similarity / 0.05).softmax(-1)  # temperature: cosine gaps are small
                 scores = {label: round(float(p), 4) for label, p in zip(self.labels, probs, strict=True)}
                 top = max(scores, key=scores.__getitem__)
-                results.append({"label": top, "score": scores[top], "scores": scores})
+                result: dict[str, Any] = {"label": top, "score": scores[top], "scores": scores}
+                if foreign:  # probably not English, but too unsure to say: labelled, flagged, left out of the mix
+                    language, score = foreign
+                    result.update(
+                        low_confidence=True,
+                        reason=f"the lite sentiment reads English; this caption is more likely {language} "
+                        f"({score:.2f})",
+                    )
+                results.append(result)
             else:
                 scores = {label: round(float(s), 4) for label, s in zip(self.labels, similarity, strict=True)}
                 results.append(_ranked(scores))

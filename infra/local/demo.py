@@ -87,6 +87,7 @@ def show_report(report: dict[str, Any]) -> None:
         ai = post["analysis"]
         result = (ai.get("sentiment") or {}).get("result", {})
         sentiment = result.get("label") or ("n/a in lite" if result.get("status") == "unavailable" else "-")
+        sentiment += "?" if result.get("low_confidence") else ""  # labelled, but unsure of its language
         language = (ai.get("language") or {}).get("result", {}).get("label") or "-"
         category = ((ai.get("categories") or {}).get("result", {}).get("top") or ["-"])[0]
         print(
@@ -96,6 +97,7 @@ def show_report(report: dict[str, Any]) -> None:
         )
     first = report["posts"][0]["images"][0]["cdn_urls"] if report["posts"] else {}
     print(f"  … {len(report['posts'])} posts; first image on the CDN: {first.get('640', 'pending')}")
+    print("  sentiment: n/a = a language the lite model cannot read; ? = unsure of the language, not counted")
     print(
         f"\n  AI analysis: {report['analysis']['status']} ({', '.join(report['analysis']['models'])})"
         f"\n  insights: {report['insights']['status']}"

@@ -52,11 +52,16 @@ def test_lite_says_unavailable_rather_than_guess(lite_tasks) -> None:  # type: i
         "Best pasta day of the year, thank you!",
         "",
     ]
-    sentiment, _ = run_batched(lite_tasks, "sentiment", captions)
+    sentiment, _ = run_batched(
+        lite_tasks, "sentiment", [*captions, "Nueva receta de pasta, os va a encantar 😍 #pasta"]
+    )
     assert sentiment[0]["label"] is None and sentiment[0]["status"] == "unavailable"
     assert "not available in the lite profile" in sentiment[0]["reason"] and "es" in sentiment[0]["reason"]
     assert sentiment[1]["label"] == "positive"
     assert sentiment[2]["status"] == "unavailable" and sentiment[2]["reason"] == "no caption"
+    assert "low_confidence" not in sentiment[1]
+    # fastText leans Spanish here but is unsure (about 0.3): a label, flagged, which no aggregate counts
+    assert sentiment[3]["label"] and sentiment[3]["low_confidence"] and "more likely es" in sentiment[3]["reason"]
     categories, _ = run_batched(lite_tasks, "categories", captions)
     assert categories[2] == {"top": [], "scores": {}, "status": "unavailable", "reason": "no caption"}
     assert categories[0]["top"][0] == "food"
