@@ -18,11 +18,20 @@ class StackError(RuntimeError):
     """A local component could not be found, started or reached; the message says what to do."""
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on right now, and never one this process handed out before:
+    the OS may give a just-released port again, and two components would then race for it (seen: the Stripe
+    stand-in took the Pub/Sub emulator's port, the emulator failed to bind, and the demo hung)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def wait_until(check: Callable[[], bool], *, what: str, timeout_s: float = 30.0, log: Path | None = None) -> None:
