@@ -252,8 +252,13 @@ def runs(values: list[float]) -> str:
 
 
 def main() -> int:
+    # Full-size checkpoints take 3-4 GB: removed when the run ends, however it ends.
+    with tempfile.TemporaryDirectory(prefix="fa-fullsize-") as tmp:
+        return run(Path(tmp))
+
+
+def run(root: Path) -> int:
     torch.manual_seed(0)
-    root = Path(tempfile.mkdtemp(prefix="fa-fullsize-"))
     print(f"building full-size random-init checkpoints in {root} ...", flush=True)
     captions, images = workload()
     per_post = comment_texts(POSTS)
