@@ -42,6 +42,9 @@ class DatabaseSettings(BaseModel):
     pool_timeout_s: float = Field(default=10.0, gt=0)
     # Supabase's pooler drops idle server connections; recycle before it does.
     pool_recycle_s: int = Field(default=300, ge=30)
+    # A connection back in the pool for less than this is handed out without a ping (shared.db): a read that
+    # finds it dead is tried once more on a fresh one (shared.http.router). One idle longer is pinged first.
+    ping_after_idle_s: float = Field(default=1.0, ge=0)
     statement_timeout_ms: int = Field(default=15_000, ge=100)
     connect_timeout_s: int = Field(default=10, ge=1)
 

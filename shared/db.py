@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 import shared.schema  # noqa: F401  (every mapper known before the first flush, or foreign keys fail)
 from shared import pgwire
@@ -16,6 +19,7 @@ from shared.config import get_settings, per_instance
 from shared.events import outbox
 
 pgwire.install()
+_RETURNED_AT = "fa_returned_at"  # in a pooled connection's info: when it last came back to the pool
 
 
 def database_url() -> str:
@@ -36,17 +40,36 @@ def get_engine() -> Engine:
         max_overflow=db.max_overflow,
         pool_timeout=db.pool_timeout_s,
         pool_recycle=db.pool_recycle_s,
-        pool_pre_ping=True,
+        pool_pre_ping=False,  # _ping_if_idle below: the same check, skipped for a connection just used
         connect_args={"timeout": db.connect_timeout_s, "application_name": get_settings().service_name},
     )
 
     @event.listens_for(engine, "connect")
-    def _prepare(dbapi_connection: Any, _record: Any) -> None:
+    def _prepare(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
         pgwire.no_delay(dbapi_connection)
         cursor = dbapi_connection.cursor()
         cursor.execute(f"SET statement_timeout = {int(db.statement_timeout_ms)}")
         cursor.close()
         dbapi_connection.commit()
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+        """pool_pre_ping's round trip (SELECT 1, a dead connection replaced), but only for a connection that sat
+        in the pool longer than ping_after_idle_s: back to back requests skip it. A server restart between two
+        such requests is caught by the read's one retry (shared.http.router), or answered 503 for a write."""
+        if time.monotonic() - record.info.get(_RETURNED_AT, 0.0) <= db.ping_after_idle_s:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as exc:  # the pool discards this connection and checks out another (up to 3 tries)
+            raise DisconnectionError(f"pooled connection failed its ping: {exc!r}") from exc
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
 
     return engine
 

@@ -10,10 +10,11 @@ from typing import Any
 import pg8000.core
 import pg8000.legacy
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.pool import NullPool
 
-from shared import pgwire
+from shared import db, pgwire
 from shared.db import get_engine, session_scope
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -82,3 +83,58 @@ def test_remembered_placeholders_are_what_pg8000_makes(statement: str) -> None:
         assert pgwire.remembered_paramstyle("format", statement, args) == pgwire._scan_paramstyle(
             "format", statement, args
         )
+
+
+def test_begin_travels_with_the_transactions_first_statement() -> None:
+    with get_engine().connect() as connection:
+        raw: Any = connection.connection.dbapi_connection
+        connection.commit()  # whatever the checkout opened is closed: the next statement begins a transaction
+        with flushes(raw) as sent:
+            first = connection.execute(text("SELECT CAST(pg_current_xact_id() AS text)")).scalar()
+            assert sent[0] == 1 and raw._in_transaction  # BEGIN went in the same write, and took effect
+            assert connection.execute(text("SELECT CAST(pg_current_xact_id() AS text)")).scalar() == first
+            connection.commit()
+            assert sent[0] == 3 and not raw._in_transaction
+
+
+def test_no_begin_is_sent_once_the_connection_is_in_autocommit() -> None:
+    with get_engine().connect() as connection:
+        raw: Any = connection.connection.dbapi_connection
+        connection.commit()
+        raw.execute_simple("begin transaction")  # held back, as the cursor asks for it...
+        raw.autocommit = True  # ...and then no transaction is wanted any more
+        try:
+            cursor = raw.cursor()
+            ids = []
+            for _ in range(2):
+                cursor.execute("SELECT CAST(pg_current_xact_id() AS text)")
+                ids.append(cursor.fetchone()[0])
+            assert ids[0] != ids[1] and not raw._in_transaction  # each statement was its own transaction
+        finally:
+            raw.autocommit = False
+
+
+def test_a_connection_just_returned_skips_the_ping_and_an_idle_one_is_pinged() -> None:
+    engine = get_engine()
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+        raw: Any = connection.connection.dbapi_connection
+    with flushes(raw) as sent, engine.connect() as connection:
+        assert connection.connection.dbapi_connection is raw and sent[0] == 0  # handed out as it was
+        entry = connection.connection._connection_record
+    entry.info[db._RETURNED_AT] = 0.0  # as if it had sat in the pool since boot
+    with flushes(raw) as sent, engine.connect() as connection:
+        assert connection.connection.dbapi_connection is raw and sent[0] == 1  # the ping's round trip
+
+
+def test_an_idle_connection_that_died_is_replaced_at_checkout() -> None:
+    engine = get_engine()
+    with engine.connect() as connection:
+        pid = connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        entry = connection.connection._connection_record
+    with create_engine(engine.url, poolclass=NullPool).connect() as killer:
+        assert killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    entry.info[db._RETURNED_AT] = 0.0
+    with engine.connect() as connection:  # the ping fails, the pool connects afresh: no error reaches the caller
+        assert connection.connection._connection_record is entry
+        assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != pid
