@@ -23,55 +23,15 @@ from shared.errors import NotFound
 from shared.teams.scope import TeamScope
 
 LAST_SEEN_EVERY = timedelta(hours=1)  # as shared.auth.service.provision
-_UNLOCKED = """
-           EXISTS (
-               SELECT 1 FROM unlocked_influencers unlock
-               WHERE unlock.team_id = member.team_id AND unlock.creator_id = creator.id AND unlock.expires_at > now()
-           ) AS unlocked,
-           (
-               SELECT rule.credits_cost FROM credit_pricing_rules rule JOIN teams plan ON plan.id = member.team_id
-               WHERE rule.action = :action AND rule.is_active AND rule.plan IN (plan.plan, 'any')
-               ORDER BY rule.plan = 'any' LIMIT 1
-           ) AS unlock_credits
-"""
-# The document travels as text (served as is, never parsed here), and not at all when the caller's ETag already
-# names its version (a 304 then costs no transfer); the preview needs only the profile.
-_REPORT = """
-           report.version, report.document -> 'profile' AS profile,
-           report.document -> 'provenance' ->> 'scraped_at' AS scraped_at,
-           CASE WHEN report.version = CAST(:known_version AS bigint) THEN NULL ELSE CAST(report.document AS text) END
-               AS document_text
-"""
-
-
-def _compact(sql: str) -> str:
-    """The statement on one line, its fragments filled in: the driver scans every character of the text on each
-    execution (pg8000's paramstyle conversion, pure Python), so indentation costs time on the hot path."""
-    filled = sql.replace("__UNLOCKED__", _UNLOCKED).replace("__REPORT__", _REPORT)
-    return " ".join(filled.split())
-
-
-# Both statements share the report, unlock and price columns; every value is a bound parameter.
-SCOPED = text(
-    _compact("""
-    SELECT __REPORT__, __UNLOCKED__
-    FROM (SELECT CAST(:team_id AS uuid) AS team_id) member
-    JOIN creators creator ON creator.id = :creator_id
-    LEFT JOIN creator_reports report ON report.creator_id = creator.id
-    """)
-)
+# Both statements live in database functions (migration 0013): PL/pgSQL keeps their plans per connection, which
+# Supabase's transaction pooler allows and named prepared statements it does not. Planning was most of their cost.
 HOT_PATH = text(
-    _compact("""
-    SELECT u.id AS user_id, u.last_seen_at, member.team_id, member.role,
-           creator.id AS creator_id, __REPORT__, __UNLOCKED__
-    FROM users u
-    LEFT JOIN teams personal ON personal.created_by_user_id = u.id AND personal.is_personal
-    LEFT JOIN team_members member
-           ON member.user_id = u.id AND member.team_id = COALESCE(CAST(:team_id AS uuid), personal.id)
-    LEFT JOIN creators creator ON creator.username = :username AND creator.scraped_at IS NOT NULL
-    LEFT JOIN creator_reports report ON report.creator_id = creator.id
-    WHERE u.id = :user_id
-    """)
+    "SELECT * FROM report_for_caller(CAST(:user_id AS uuid), CAST(:team_id AS uuid), :username, :action,"
+    " CAST(:known_version AS bigint))"
+)
+SCOPED = text(
+    "SELECT * FROM report_for_team(CAST(:team_id AS uuid), CAST(:creator_id AS bigint), :action,"
+    " CAST(:known_version AS bigint))"
 )
 
 
