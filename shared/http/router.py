@@ -233,18 +233,24 @@ class Router:
 
     def _call_once_more_on_lost_connection(self, ctx: RequestContext, request: Request) -> Response:
         """A read whose database connection died under it (a Supabase restart, a pooler failover) is tried once
-        more on a fresh connection: it costs the caller one retry, not a 500. Writes are not retried here."""
+        more on a fresh connection: it costs the caller one retry, not a 500. A write is not retried here (its
+        COMMIT may have landed before the connection died): it answers 503 with Retry-After, and the caller's
+        retry runs on a fresh connection."""
         try:
             return self._call(ctx, request)
         except Exception as exc:
-            if request.method not in ("GET", "HEAD") or not _connection_lost(exc):
+            if not _connection_lost(exc):
                 raise
-            # After a restart every pooled connection is dead (the driver's pre-ping can raise a bare socket
-            # error): drop them all, then try once more on a fresh one.
+            # After a restart every pooled connection is dead: drop them all, so the next try connects afresh.
             from shared.db import get_engine
 
-            log.warning("database connection lost during a read; retrying once", extra={"error": repr(exc)})
             get_engine().dispose()
+            if request.method not in ("GET", "HEAD"):
+                log.warning("database connection lost during a write", extra={"error": repr(exc)})
+                raise errors.Unavailable(
+                    "the database connection was lost during this request; retry it", retry_after_s=1
+                ) from exc
+            log.warning("database connection lost during a read; retrying once", extra={"error": repr(exc)})
             return self._call(ctx, request)
 
     @staticmethod

@@ -15,6 +15,7 @@ from sqlalchemy.pool import NullPool
 
 from shared.analysis import flows as analysis_flows
 from shared.catalogue.models import CreatorSearch
+from shared.config import reset_caches
 from shared.creators import documents
 from shared.creators import report as reports
 from shared.creators.models import Creator
@@ -136,26 +137,43 @@ def test_a_cached_report_costs_one_statement(api, bearer, pipeline, unique) -> N
     assert len(seen) == 2  # the GET that fetched the ETag, and the revalidation
 
 
+def terminate_backends(killer: Any) -> int:
+    """What a database restart does to every open connection but the killer's own."""
+    with killer.begin() as connection:
+        return int(
+            connection.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    " AND backend_type = 'client backend'"
+                )
+            ).scalar_one()
+        )
+
+
+@pytest.fixture
+def never_ping(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Pooled connections handed out without a ping, however long they idled (as back-to-back requests are)."""
+    monkeypatch.setenv("FA_DATABASE__PING_AFTER_IDLE_S", "3600")
+    reset_caches()
+    yield
+    monkeypatch.undo()
+    reset_caches()
+
+
 def test_a_database_restart_mid_run_costs_no_500(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
     brand = bearer()
     run_scrape(pipeline, search(api, brand, "cocina_de_ana").json["job"], unique)
     stop, kills = threading.Event(), [0]
 
-    def terminate_backends() -> None:
+    def restarts() -> None:
         killer = create_engine(get_engine().url, poolclass=NullPool)
         while not stop.is_set():
-            with killer.begin() as connection:
-                kills[0] += connection.execute(
-                    text(
-                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                        " AND backend_type = 'client backend'"
-                    )
-                ).scalar_one()
+            kills[0] += terminate_backends(killer)
             stop.wait(0.4)  # a restart every 0.4 s: each one drops every connection at once
         killer.dispose()
 
-    killer_thread = threading.Thread(target=terminate_backends)
+    killer_thread = threading.Thread(target=restarts)
     killer_thread.start()
     try:
         statuses = [get(api, brand, "cocina_de_ana").status_code for _ in range(150)]
@@ -164,6 +182,20 @@ def test_a_database_restart_mid_run_costs_no_500(api, bearer, pipeline, unique) 
         killer_thread.join()
     assert kills[0] > 0, "backends were terminated during the loop"
     assert set(statuses) == {200}, statuses
+
+
+def test_a_write_that_loses_its_connection_answers_503_and_its_retry_lands(  # type: ignore[no-untyped-def]
+    api, bearer, pipeline, never_ping
+) -> None:
+    brand = bearer()
+    assert search(api, brand, "surf.lisboa").status_code == 202  # the pool now holds connections just used
+    killer = create_engine(get_engine().url, poolclass=NullPool)
+    assert terminate_backends(killer) > 0
+    killer.dispose()
+    lost = search(api, brand, "fitwithmaya")
+    assert lost.status_code == 503 and lost.headers["Retry-After"] == "1", lost.get_data(as_text=True)
+    assert lost.json["code"] == "unavailable" and "retry it" in lost.json["detail"]
+    assert search(api, brand, "fitwithmaya").status_code == 202  # on a fresh connection
 
 
 def test_the_job_stream_sends_the_reports_etag(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
