@@ -15,6 +15,8 @@ from shared.teams import flows as teams_flows
 from shared.teams.models import Team, User
 from shared.teams.scope import TeamScope, scope_for
 
+LAST_SEEN_EVERY = timedelta(hours=1)
+
 
 def provision(*, db_session: Session, claims: Claims) -> Caller:
     """The caller's user row, personal team, membership and wallet, created on first sight in ONE transaction.
@@ -24,20 +26,10 @@ def provision(*, db_session: Session, claims: Claims) -> Caller:
     """
     user, personal = _user_and_personal_team(db_session, claims.sub)
     if user is None:
-        created = db_session.execute(
-            insert(User)
-            .values(id=claims.sub, email=claims.email, last_seen_at=datetime.now(UTC))
-            .on_conflict_do_nothing(index_elements=["id"])
-            .returning(User.id)
-        ).scalar()
-        if created is not None:
-            name = f"{claims.email.split('@')[0]}'s team" if claims.email else "Personal team"
-            teams_flows.create(db_session=db_session, user_id=claims.sub, name=name, personal=True)
+        create_on_first_sight(db_session=db_session, claims=claims)
         user, personal = _user_and_personal_team(db_session, claims.sub)
     else:
-        stale = datetime.now(UTC) - timedelta(hours=1)
-        if user.last_seen_at is None or user.last_seen_at < stale:
-            db_session.execute(update(User).where(User.id == claims.sub).values(last_seen_at=datetime.now(UTC)))
+        note_seen(db_session=db_session, user_id=user.id, last_seen_at=user.last_seen_at)
     assert user is not None and personal is not None
     return Caller(
         user_id=user.id,
@@ -46,6 +38,26 @@ def provision(*, db_session: Session, claims: Claims) -> Caller:
         is_anonymous=claims.is_anonymous,
         personal_team_id=personal,
     )
+
+
+def create_on_first_sight(*, db_session: Session, claims: Claims) -> None:
+    """The user row, then (unless a concurrent first call made it first) their personal team, membership and
+    wallet: four INSERTs, for a caller whose user row the caller's lookup did not find."""
+    created = db_session.execute(
+        insert(User)
+        .values(id=claims.sub, email=claims.email, last_seen_at=datetime.now(UTC))
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(User.id)
+    ).scalar()
+    if created is not None:
+        name = f"{claims.email.split('@')[0]}'s team" if claims.email else "Personal team"
+        teams_flows.create(db_session=db_session, user_id=claims.sub, name=name, personal=True)
+
+
+def note_seen(*, db_session: Session, user_id: uuid.UUID, last_seen_at: datetime | None) -> None:
+    """Last-seen bookkeeping: one UPDATE, at most once an hour per user."""
+    if last_seen_at is None or last_seen_at < datetime.now(UTC) - LAST_SEEN_EVERY:
+        db_session.execute(update(User).where(User.id == user_id).values(last_seen_at=datetime.now(UTC)))
 
 
 def _user_and_personal_team(db_session: Session, user_id: uuid.UUID) -> tuple[User | None, uuid.UUID | None]:

@@ -9,7 +9,6 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -22,7 +21,6 @@ from shared.credits.unlocks import UNLOCK_ACTION
 from shared.errors import NotFound
 from shared.teams.scope import TeamScope
 
-LAST_SEEN_EVERY = timedelta(hours=1)  # as shared.auth.service.provision
 # Both statements live in database functions (migration 0013): PL/pgSQL keeps their plans per connection, which
 # Supabase's transaction pooler allows and named prepared statements it does not. Planning was most of their cost.
 HOT_PATH = text(
@@ -49,11 +47,12 @@ def report_view(
 ) -> ReportView:
     known = _known_version(if_none_match)
     row = _hot_row(db_session, claims.sub, team_id, username, known)
-    stale = row is not None and (row.last_seen_at is None or row.last_seen_at < datetime.now(UTC) - LAST_SEEN_EVERY)
-    if row is None or stale:  # first sight, or the hourly last-seen update: the provisioning path, once
-        auth_service.provision(db_session=db_session, claims=claims)
+    if row is None:  # first sight (no user row): provisioning, once
+        auth_service.create_on_first_sight(db_session=db_session, claims=claims)
         row = _hot_row(db_session, claims.sub, team_id, username, known)
         assert row is not None
+    else:  # at most hourly, one more statement
+        auth_service.note_seen(db_session=db_session, user_id=row.user_id, last_seen_at=row.last_seen_at)
     if row.role is None:
         raise NotFound("team not found")  # as scope_for: whether the team exists is not revealed
     if row.creator_id is None:

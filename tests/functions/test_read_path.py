@@ -137,6 +137,28 @@ def test_a_cached_report_costs_one_statement(api, bearer, pipeline, unique) -> N
     assert len(seen) == 2  # the GET that fetched the ETag, and the revalidation
 
 
+def test_the_hourly_last_seen_update_costs_one_statement_more(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    brand = bearer()
+    run_scrape(pipeline, search(api, brand, "surf.lisboa").json["job"], unique)
+    with session_scope() as db:
+        db.execute(text("UPDATE users SET last_seen_at = now() - interval '61 minutes'"))
+    with statements() as seen:
+        assert get(api, brand, "surf.lisboa").status_code == 200
+    assert len(seen) == 2 and seen[1].startswith("UPDATE users SET last_seen_at"), seen
+    with statements() as seen:
+        assert get(api, brand, "surf.lisboa").status_code == 200
+    assert len(seen) == 1
+
+
+def test_first_sight_provisions_the_caller_then_reads_once(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    run_scrape(pipeline, search(api, bearer(), "surf.lisboa").json["job"], unique)
+    newcomer = bearer()
+    with statements() as seen:
+        assert get(api, newcomer, "surf.lisboa").json["kind"] == "preview"
+    # The read that finds no user, provisioning's four INSERTs (user, team, wallet, membership), the read again.
+    assert [statement.split()[0] for statement in seen] == ["SELECT"] + ["INSERT"] * 4 + ["SELECT"], seen
+
+
 def terminate_backends(killer: Any) -> int:
     """What a database restart does to every open connection but the killer's own."""
     with killer.begin() as connection:
