@@ -152,6 +152,15 @@ def main() -> int:
             )
         else:
             rows.append(("304 revalidation, 1 client", "no ETag on this build", "<= 1.5 ms", "-"))
+        p50, p99, rps = latency_run(api, "/v1/no-such-route", 1, None, 404)
+        rows.append(
+            (
+                "floor: a 404 from the same server",
+                f"p50 {p50:.2f} ms, p99 {p99:.1f} ms (router, auth-free, no database; client included)",
+                "-",
+                "-",
+            )
+        )
         cached, hourly, first_sight = statements_per_request(env, names[0])
         counts = f"{cached} cached report, {hourly} with the hourly last-seen update, {first_sight} first sight"
         rows.append(("SQL statements per request", counts, "1 / 2", "-"))
