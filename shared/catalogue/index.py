@@ -25,15 +25,21 @@ TOP_CATEGORIES = 3  # the categories a creator is filed under (of the insights' 
 # The dimension is written out (EMBEDDING_DIM in models): rows of another size are left out of the mean.
 _EMBED = text(
     """
-    INSERT INTO creator_vectors (creator_id, embedding, posts)
-    SELECT :creator_id, l2_normalize(avg(CAST(analysis.result ->> 'vector' AS vector(384)))), count(*)
+    INSERT INTO creator_vectors (creator_id, embedding, posts, languages)
+    SELECT :creator_id, l2_normalize(avg(CAST(analysis.result ->> 'vector' AS vector(384)))), count(*),
+           CAST(:languages AS text[])
     FROM post_analysis analysis JOIN posts post ON post.id = analysis.post_id
     WHERE post.creator_id = :creator_id AND analysis.task = 'embeddings'
       AND jsonb_array_length(analysis.result -> 'vector') = 384
     HAVING count(*) > 0
     ON CONFLICT (creator_id) DO UPDATE
-    SET embedding = excluded.embedding, posts = excluded.posts, updated_at = now()
+    SET embedding = excluded.embedding, posts = excluded.posts, languages = excluded.languages, updated_at = now()
     """
+)
+# The vector row's copy of the languages (the per-language indexes read it), rewritten only when they changed.
+_LANGUAGES = text(
+    "UPDATE creator_vectors SET languages = CAST(:languages AS text[])"
+    " WHERE creator_id = :creator_id AND languages <> CAST(:languages AS text[])"
 )
 
 
@@ -69,13 +75,13 @@ def row_of(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def refresh(*, db_session: Session, creator_id: int, document: dict[str, Any], embedding: bool = False) -> None:
-    """Upsert the creator's search row from its document (a private account has none); `embedding` recomputes
-    its content vector too."""
+    """Upsert the creator's search row from its document (a private account has none) and its vector row's
+    languages; `embedding` recomputes the content vector too."""
     if document["profile"].get("is_private"):  # nothing of it can be analysed: not a creator brands can book
         db_session.execute(delete(CreatorSearch).where(CreatorSearch.creator_id == creator_id))
         return
     values = row_of(document)
     statement = insert(CreatorSearch).values(creator_id=creator_id, **values)
     db_session.execute(statement.on_conflict_do_update(index_elements=["creator_id"], set_=values))
-    if embedding:
-        db_session.execute(_EMBED, {"creator_id": creator_id})
+    vector = {"creator_id": creator_id, "languages": values["languages"]}
+    db_session.execute(_EMBED if embedding else _LANGUAGES, vector)

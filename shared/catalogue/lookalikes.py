@@ -10,9 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sqlalchemy import Float, Select, select, text
+from sqlalchemy import CompoundSelect, Float, Select, literal_column, select, text, union_all
 from sqlalchemy.orm import Session
 
+from shared.catalogue.models import INDEXED_LANGUAGES, language_array
 from shared.catalogue.models import CreatorSearch as T
 from shared.catalogue.models import CreatorVector as V
 from shared.catalogue.schemas import Lookalike, LookalikesOut, LookalikesQuery, Why
@@ -45,10 +46,11 @@ def lookalikes(*, db_session: Session, scope: TeamScope, seeds: list[str], query
     # relaxed order is faster and may return them slightly out of order, so they are sorted again here.
     db_session.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
     exclude = [found[name].creator_id for name in seeds]
-    rows = sorted(
+    nearest = sorted(
         db_session.execute(neighbours(target, exclude=exclude, scope=scope, query=query)).all(),
         key=lambda row: (row.distance, row.creator_id),
     )
+    rows = list({row.creator_id: row for row in nearest}.values())[: query.limit]  # once each, nearest first
     price = unlock_price(db_session=db_session, scope=scope)
     items = [
         Lookalike(
@@ -69,9 +71,23 @@ def _mean(vectors: list[list[float]]) -> list[float]:
     return [x / norm for x in total]
 
 
-def neighbours(target: list[float], *, exclude: list[int], scope: TeamScope, query: LookalikesQuery) -> Select[Any]:
-    """Nearest creators to `target` by cosine distance (the HNSW index's order), filtered, seeds left out."""
+def neighbours(
+    target: list[float], *, exclude: list[int], scope: TeamScope, query: LookalikesQuery
+) -> CompoundSelect | Select[Any]:
+    """Nearest creators to `target` by cosine distance (an HNSW index's order), filtered, seeds left out. Filtered
+    to languages that each have their own index: one walk per language, in that language's graph (a creator in
+    two of them may come twice: the caller keeps one)."""
+    if query.languages and set(query.languages) <= set(INDEXED_LANGUAGES):
+        return union_all(*(_nearest(target, exclude, scope, query, language) for language in query.languages))
+    return _nearest(target, exclude, scope, query, None)
+
+
+def _nearest(
+    target: list[float], exclude: list[int], scope: TeamScope, query: LookalikesQuery, language: str | None
+) -> Select[Any]:
     distance = V.embedding.op("<=>", return_type=Float)(target)
+    # The partial index's own WHERE, with its constant: a bound parameter would hide which index fits.
+    in_language = [V.languages.op("@>")(literal_column(language_array(language)))] if language else []
     return (
         select(
             T.creator_id,
@@ -84,7 +100,7 @@ def neighbours(target: list[float], *, exclude: list[int], scope: TeamScope, que
         )
         .select_from(V)
         .join(T, T.creator_id == V.creator_id)
-        .where(V.creator_id.not_in(exclude), *conditions(query))
+        .where(V.creator_id.not_in(exclude), *in_language, *conditions(query))
         .order_by(distance)
         .limit(query.limit)
     )

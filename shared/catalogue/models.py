@@ -73,16 +73,40 @@ class CreatorSearch(Base):
     updated_at: Mapped[updated_at]
 
 
+# Lookalikes filtered to these caption languages walk a graph of that language's creators alone (one partial HNSW
+# index each). With one graph for all, a seed whose neighbourhood is in another language made the scan walk that
+# whole neighbourhood before the first creator passed the filter (filtered lookalikes p50 40 ms at 100k, worst
+# 130 ms; 11-17 ms this way). A language outside the list falls back to the one graph: the same answers, slower.
+INDEXED_LANGUAGES = ("en", "es", "pt", "fr", "de", "it")
+
+
+def _hnsw_index(name: str, where: str | None = None) -> Index:
+    return Index(
+        name,
+        "embedding",
+        postgresql_using="hnsw",
+        postgresql_ops={"embedding": "vector_cosine_ops"},
+        postgresql_where=text(where) if where else None,
+    )
+
+
+def language_array(language: str) -> str:
+    """The constant in a language's partial index WHERE (`languages @> <this>`): a query must compare with this
+    very constant, not a bound parameter, for the planner to use that index."""
+    assert language in INDEXED_LANGUAGES, language  # a constant of ours, never the caller's text
+    return f"ARRAY['{language}']::text[]"
+
+
 class CreatorVector(Base):
-    """The creator's content vector (lookalikes): the normalised mean of its posts' embeddings."""
+    """The creator's content vector (lookalikes): the normalised mean of its posts' embeddings, and its caption
+    languages (copied from the search row, for the per-language indexes)."""
 
     __tablename__ = "creator_vectors"
     __table_args__ = (
-        Index(
-            "ix_creator_vectors_embedding_hnsw",
-            "embedding",
-            postgresql_using="hnsw",
-            postgresql_ops={"embedding": "vector_cosine_ops"},
+        _hnsw_index("ix_creator_vectors_embedding_hnsw"),
+        *(
+            _hnsw_index(f"ix_creator_vectors_embedding_{lang}", f"languages @> {language_array(lang)}")
+            for lang in INDEXED_LANGUAGES
         ),
     )
 
@@ -91,4 +115,5 @@ class CreatorVector(Base):
     )
     embedding: Mapped[list[float]] = mapped_column(Vector(EMBEDDING_DIM))
     posts: Mapped[int] = mapped_column(BigInteger)  # how many post embeddings the mean is over
+    languages: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list, server_default="{}")
     updated_at: Mapped[updated_at]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -90,8 +91,18 @@ def test_unknown_and_unanalysed_seeds_are_clear_errors(api, bearer, clusters) ->
     assert bad.status_code == 400
 
 
-def test_the_query_uses_the_hnsw_index(api, bearer, db) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("filters", "indexes"),
+    [
+        ("min_followers=1000", ["ix_creator_vectors_embedding_hnsw"]),
+        ("languages=en", ["ix_creator_vectors_embedding_en"]),  # that language's own graph
+        ("languages=en,es&min_followers=1000", ["ix_creator_vectors_embedding_en", "ix_creator_vectors_embedding_es"]),
+        ("languages=en,nl", ["ix_creator_vectors_embedding_hnsw"]),  # nl has no graph of its own: the one for all
+    ],
+)
+def test_the_query_uses_the_hnsw_index(api, bearer, db, filters, indexes) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(7)
+    langs = [["en"], ["es"], ["en", "es"], ["nl"], []]
     with session_scope() as session:
         session.execute(
             text(
@@ -105,23 +116,37 @@ def test_the_query_uses_the_hnsw_index(api, bearer, db) -> None:  # type: ignore
                 "INSERT INTO creator_search (creator_id, username, name_text, bio, profile, categories, languages, "
                 "verified, business, followers) VALUES (:id, :u, :u, '', jsonb_build_object('username', "
                 "CAST(:u AS text), 'full_name', null, 'followers_count', CAST(:f AS bigint), 'is_verified', false, "
-                "'is_private', false, 'avatar', null), '{}', '{}', false, false, :f)"
+                "'is_private', false, 'avatar', null), '{}', :langs, false, false, :f)"
             ),
-            [{"id": i, "u": f"bulk_{i}", "f": rng.randint(0, 10**6)} for i in ids],
+            [{"id": i, "u": f"bulk_{i}", "f": rng.randint(0, 10**6), "langs": langs[i % 5]} for i in ids],
         )
         session.execute(
-            text("INSERT INTO creator_vectors (creator_id, embedding, posts) VALUES (:id, CAST(:v AS vector), 12)"),
-            [{"id": i, "v": to_text([rng.gauss(0, 1) for _ in range(384)])} for i in ids],
+            text(
+                "INSERT INTO creator_vectors (creator_id, embedding, posts, languages) "
+                "VALUES (:id, CAST(:v AS vector), 12, :langs)"
+            ),
+            [{"id": i, "v": to_text([rng.gauss(0, 1) for _ in range(384)]), "langs": langs[i % 5]} for i in ids],
         )
         session.execute(text("ANALYZE creator_search"))
         session.execute(text("ANALYZE creator_vectors"))
     catalogue.add("seed_creator", followers=1, embedding=catalogue.direction(1))
     with statements() as seen:  # the statement the endpoint runs, with its parameters
-        assert api.get("/v1/creators/seed_creator/lookalikes?min_followers=1000", headers=bearer()).status_code == 200
+        found = api.get(f"/v1/creators/seed_creator/lookalikes?{filters}", headers=bearer())
+        assert found.status_code == 200 and len(found.json["items"]) == 10
     statement, parameters = next((sql, params) for sql, params in seen if "<=>" in sql)
     with get_engine().connect() as connection:
-        plan = connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all()
-    assert any("ix_creator_vectors_embedding_hnsw" in line for line in plan), "\n".join(plan)
+        plan = "\n".join(connection.exec_driver_sql("EXPLAIN " + statement, parameters).scalars().all())
+    used = sorted(set(re.findall(r"ix_creator_vectors_embedding_\w+", plan)))
+    assert used == indexes, plan
+    if "languages" in filters:  # every hit speaks one of them, and none comes twice
+        wanted = set(filters.split("languages=")[1].split("&")[0].split(","))
+        names = [hit["profile"]["username"] for hit in found.json["items"]]
+        assert len(set(names)) == len(names)
+        with session_scope() as session:
+            spoken = session.execute(
+                select(CreatorSearch.username, CreatorSearch.languages).where(CreatorSearch.username.in_(names))
+            ).all()
+        assert all(wanted & set(languages) for _, languages in spoken), spoken
 
 
 def test_fitness_creators_of_the_sample_dataset_find_each_other(api, bearer, db, lite_embeddings) -> None:  # type: ignore[no-untyped-def]
@@ -151,3 +176,32 @@ def test_fitness_creators_of_the_sample_dataset_find_each_other(api, bearer, db,
         tops[seed] = usernames(api.get(f"/v1/creators/{seed}/lookalikes?limit=3", headers=brand).json)
         print(seed, "->", tops[seed])
         assert set(tops[seed][:2]) <= FITNESS - {seed}, tops
+
+
+def test_the_vector_rows_languages_follow_the_search_row(api, bearer, clusters) -> None:  # type: ignore[no-untyped-def]
+    """A creator whose captions change language moves between the per-language graphs with its next refresh."""
+    from shared.catalogue import index
+
+    def languages_of(name: str) -> tuple[list[str], list[str]]:
+        with session_scope() as session:
+            row = session.execute(
+                select(CreatorSearch.languages, CreatorVector.languages)
+                .join(CreatorVector, CreatorVector.creator_id == CreatorSearch.creator_id)
+                .where(CreatorSearch.username == name)
+            ).one()
+        return row[0], row[1]
+
+    assert languages_of("fit_1") == (["en"], ["en"])
+    profile = {"username": "fit_1", "full_name": "Fit 1", "followers_count": 20_000, "is_verified": False}
+    profile |= {"is_private": False, "avatar": None}
+    now_spanish = {
+        "profile": profile,
+        "insights": {"data": {"audience": {"languages": {"posts": [{"code": "es", "share": 0.9}]}}}},
+    }
+    with session_scope() as session:
+        index.refresh(db_session=session, creator_id=clusters["fit_1"], document=now_spanish)
+    assert languages_of("fit_1") == (["es"], ["es"])
+    brand = bearer()
+    in_spanish = usernames(api.get("/v1/creators/fit_0/lookalikes?languages=es", headers=brand).json)
+    in_english = usernames(api.get("/v1/creators/fit_0/lookalikes?languages=en", headers=brand).json)
+    assert "fit_1" in in_spanish and "fit_1" not in in_english
