@@ -1,8 +1,9 @@
 """GET /v1/creators/{username}/lookalikes (and ?like=a,b for "more like these"): the nearest creators by content.
 
 The target is the seeds' content vectors averaged and normalised (one seed: its own vector); neighbours come from
-the HNSW index on `creator_vectors` (cosine distance) with the catalogue's filters applied during the index scan
-(pgvector's iterative scan, so a selective filter still fills the page) and the seeds left out. Each hit says
+an HNSW index on `creator_vectors` (cosine distance) with the catalogue's filters applied during the index scan
+(pgvector's iterative scan, so a selective filter still fills the page) and the seeds left out: the index for all
+creators, or, filtered to languages that have one, each language's own (models.INDEXED_LANGUAGES). Each hit says
 why: the cosine similarity and the top categories it shares with the seeds."""
 
 from __future__ import annotations
