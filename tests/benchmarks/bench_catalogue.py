@@ -93,7 +93,7 @@ SELECT n, cr.username, lower(cr.username || ' ' || cr.full_name), 'all about ' |
 FROM generate_series(CAST(:lo AS int), CAST(:hi AS int)) n
 JOIN creators cr ON cr.id = n
 JOIN bench_clusters c ON c.k = mod(n, CAST(:clusters AS int))
-CROSS JOIN LATERAL (SELECT floor(exp(7 + random() * 7))::bigint AS v) f;
+CROSS JOIN LATERAL (SELECT floor(exp(7 + random() * 7 + 0 * n))::bigint AS v) f;
 INSERT INTO creator_vectors (creator_id, embedding, posts, languages)
 SELECT n,
        (SELECT l2_normalize(CAST(array_agg(c.centre[i] + (random() - 0.5) * CAST(:noise AS float8) ORDER BY i)
@@ -146,6 +146,11 @@ def fill(engine: object, lo: int, hi: int) -> float:
         for index in hnsw:
             session.execute(CreateIndex(index))
     built = time.perf_counter() - started
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        distinct = conn.execute(text("SELECT count(DISTINCT followers) FROM creator_search")).scalar_one()
+    # The followers come from a LATERAL subquery that names the row (`0 * n`): without it the planner may compute
+    # it once for all rows, and every creator had the same follower count (runs before this check: some did).
+    assert distinct > min(hi, 1_000) // 2, f"only {distinct} distinct follower counts: the generator degenerated"
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # type: ignore[attr-defined]
         conn.execute(text("VACUUM ANALYZE creator_search"))
         conn.execute(text("VACUUM ANALYZE creator_vectors"))
