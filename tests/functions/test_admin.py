@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from time import sleep
 from typing import Any
 
 import pytest
@@ -227,7 +228,13 @@ def test_the_stats_read_a_window_by_index_at_100000_jobs(db) -> None:  # type: i
 
 def test_spend_prices_the_meters_per_day_and_per_analysed_creator(api, admin, settings_env) -> None:  # type: ignore[no-untyped-def]
     settings_env(COSTS__APIFY_PER_1000_RESULTS_USD="2.0", COSTS__GPU_PER_HOUR_USD="0.72")
-    today = NOW.date()
+    now = datetime.now(UTC)  # not NOW (this module's import time), which may lie before midnight
+    midnight = datetime.combine(now.date() + timedelta(days=1), time(), UTC)
+    if midnight - now < timedelta(seconds=10):  # the request must see the same day as the rows below
+        sleep((midnight - now).total_seconds() + 0.5)
+        now = datetime.now(UTC)
+    today = now.date()
+    created = now - min(timedelta(minutes=1), (now - datetime.combine(today, time(), UTC)) / 2)  # today, too
     with session_scope() as db:
         for day, meter, quantity in (
             (today, "apify_runs", 4), (today, "apify_results", 500), (today, "inference_busy_s", 100),
@@ -238,8 +245,8 @@ def test_spend_prices_the_meters_per_day_and_per_analysed_creator(api, admin, se
                 text("INSERT INTO usage_meters (day, meter, quantity) VALUES (:d, :m, :q)"),
                 {"d": day, "m": meter, "q": quantity},
             )
-    add_job("complete", timedelta(minutes=1), stages={}, took_s=5)
-    add_job("complete", timedelta(minutes=1), stages={}, took_s=5)
+    add_job("complete", NOW - created, stages={}, took_s=5)
+    add_job("complete", NOW - created, stages={}, took_s=5)
     body = api.get("/v1/admin/spend?days=2", headers=admin).json
     yesterday, now = body["days"]
     assert yesterday["apify_usd"] == 2.0 and yesterday["usd_per_creator"] is None
