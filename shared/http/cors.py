@@ -13,6 +13,8 @@ same bearer token. No token ever travels in a URL, where access logs and browser
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from werkzeug.wrappers import Request, Response
 
 from shared import errors
@@ -32,8 +34,9 @@ def _allowed(origin: str) -> bool:
     return origin in origins or "*" in origins
 
 
-def preflight(request: Request, methods: list[str]) -> Response | None:
-    """The answer to a CORS preflight (OPTIONS with Access-Control-Request-Method); None for anything else."""
+def preflight(request: Request, methods: Callable[[], list[str]]) -> Response | None:
+    """The answer to a CORS preflight (OPTIONS with Access-Control-Request-Method); None for anything else.
+    `methods` (the path's routes, matched only for a preflight) fills Access-Control-Allow-Methods."""
     if request.method != "OPTIONS" or "Access-Control-Request-Method" not in request.headers:
         return None
     origin = request.headers.get("Origin", "")
@@ -43,7 +46,7 @@ def preflight(request: Request, methods: list[str]) -> Response | None:
         status=204,
         headers={
             "Access-Control-Allow-Origin": origin,
-            "Access-Control-Allow-Methods": ", ".join(sorted({*methods, "OPTIONS"})),
+            "Access-Control-Allow-Methods": ", ".join(sorted({*methods(), "OPTIONS"})),
             "Access-Control-Allow-Headers": ALLOW_HEADERS,
             "Access-Control-Max-Age": MAX_AGE_S,
             "Vary": "Origin",

@@ -6,6 +6,7 @@ every request is logged once with Cloud Logging's httpRequest fields.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import logging
@@ -280,7 +281,8 @@ class Router:
         bind_context(LogContext(request_id=request_id, trace_id=trace_id, span_id=span_id))
         started = time.perf_counter()
         try:
-            response = cors.preflight(request, self._methods_for(request)) or self._call_once_more_on_lost_connection(
+            methods = functools.partial(self._methods_for, request)  # matched only for a preflight
+            response = cors.preflight(request, methods) or self._call_once_more_on_lost_connection(
                 RequestContext(request, request_id), request
             )
         except errors.DomainError as exc:
