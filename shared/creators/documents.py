@@ -8,7 +8,6 @@ what depends on the moment (freshness) or the caller (preview or full, the unloc
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -69,7 +68,3 @@ def preview_body(profile: dict[str, Any], fresh: reports.Freshness, *, action: s
         "unlock_price": {"action": action, "credits": credits},
         "freshness": fresh.model_dump(mode="json"),
     }
-
-
-def freshness_at(scraped_at: str | None) -> reports.Freshness:
-    return reports.freshness_at(datetime.fromisoformat(scraped_at) if scraped_at else None)
