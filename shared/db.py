@@ -61,9 +61,11 @@ def get_engine() -> Engine:
         if time.monotonic() - record.info.get(_RETURNED_AT, 0.0) <= db.ping_after_idle_s:
             return
         try:
+            dbapi_connection.autocommit = True  # the ping opens no transaction: read_scope's statement goes alone
             cursor = dbapi_connection.cursor()
             cursor.execute("SELECT 1")
             cursor.close()
+            dbapi_connection.autocommit = False
         except Exception as exc:  # the pool discards this connection and checks out another (up to 3 tries)
             raise DisconnectionError(f"pooled connection failed its ping: {exc!r}") from exc
 
@@ -92,6 +94,27 @@ def session_scope() -> Iterator[Session]:
     finally:
         session.close()
     outbox.committed(session)  # messages and tasks of this transaction go out only now
+
+
+@contextmanager
+def read_scope() -> Iterator[Session]:
+    """A session in autocommit: each statement is its own transaction, sent with no BEGIN and followed by no
+    COMMIT, so one statement is one round trip (two in session_scope). For the hot read path only: statements that
+    stand alone (a read, an idempotent one-row UPDATE). Work whose statements must agree belongs in session_scope;
+    the transactional outbox is refused here, since nothing would make its messages atomic with the writes."""
+    session = _session_factory()()
+    try:
+        raw: Any = session.connection().connection.dbapi_connection  # checked out (pinged, if it sat idle)
+        raw.autocommit = True
+        try:
+            yield session
+            if session.info.get(outbox.PENDING):
+                raise RuntimeError("read_scope cannot send messages: use session_scope")
+            session.commit()  # no round trip: pg8000 has no transaction to commit (shared.pgwire.commit_if_open)
+        finally:
+            raw.autocommit = False  # the pool hands it out transactional again
+    finally:
+        session.close()
 
 
 def advisory_lock(db_session: Session, key: str) -> None:

@@ -2,9 +2,10 @@
 
 pg8000 is pure Python and conservative on the wire. Measured on a cached report (one SELECT in a transaction), it
 spent 8 socket writes and 6 round trips, and scanned the statement's text character by character. With these
-changes the same request costs 2 round trips (BEGIN with the SELECT, then COMMIT; shared.db pings only a connection
-that sat idle), the scan is done once per statement text, and no message waits for a delayed ACK. On loopback a
-round trip is ~0.05 ms; from Cloud Functions to Supabase it is 0.5-1 ms, so each one saved counts there.
+changes the same request costs 2 round trips in a transaction (BEGIN with the SELECT, then COMMIT; shared.db pings
+only a connection that sat idle) and 1 in autocommit (shared.db.read_scope: no BEGIN, no COMMIT), the scan is done
+once per statement text, and no message waits for a delayed ACK. On loopback a round trip is ~0.05 ms; from Cloud
+Functions to Supabase it is 0.5-1 ms, so each one saved counts there.
 tests/shared/test_pgwire.py checks each against the installed pg8000 so that an upgrade that moves these internals
 fails loudly instead of silently slowing down.
 
@@ -14,8 +15,10 @@ from __future__ import annotations
 
 import functools
 import socket
+from datetime import date, datetime
 from typing import Any
 
+import pg8000.converters
 import pg8000.core
 import pg8000.legacy
 from pg8000.converters import make_params
@@ -108,6 +111,42 @@ def _handle(self: pg8000.core.CoreConnection, begun: Any, context: Any) -> None:
         self.handle_messages(context)
 
 
+def commit_if_open(self: pg8000.legacy.Connection) -> None:
+    """COMMIT only when a transaction is open. pg8000 sends it regardless and waits: a round trip that commits
+    nothing after an autocommit statement (shared.db.read_scope) or a transaction that never sent a statement, and
+    a server WARNING each time. A BEGIN still held back (its statement never went) is dropped: nothing began.
+    A failed transaction is still sent its COMMIT, so the server's answer (ROLLBACK) and pg8000's error are kept."""
+    self._deferred_begin = False
+    if self._in_transaction:
+        _pg8000_commit(self)
+
+
+def timestamptz_in(data: str) -> Any:
+    """pg8000 reads each timestamp with datetime.strptime, about 20 µs a value; a cached report reads two, a
+    catalogue page hundreds. Postgres' ISO output (DateStyle ISO, the default) is what datetime.fromisoformat reads,
+    in about 1 µs. What it cannot read (infinity, a year past 9999 or BC) goes to pg8000's own parser, as before."""
+    try:
+        return datetime.fromisoformat(data)
+    except ValueError:
+        return _pg8000_timestamptz_in(data)
+
+
+def timestamp_in(data: str) -> Any:
+    """As timestamptz_in, for a timestamp without time zone."""
+    try:
+        return datetime.fromisoformat(data)
+    except ValueError:
+        return _pg8000_timestamp_in(data)
+
+
+def date_in(data: str) -> Any:
+    """As timestamptz_in, for a date."""
+    try:
+        return date.fromisoformat(data)
+    except ValueError:
+        return _pg8000_date_in(data)
+
+
 def no_delay(dbapi_connection: Any) -> None:
     """Send each message at once (TCP_NODELAY), as libpq does; pg8000 leaves Nagle's algorithm on. With it on, a
     statement whose messages span two TCP segments (a 384-d vector parameter does) waits for the server's delayed
@@ -119,9 +158,19 @@ def no_delay(dbapi_connection: Any) -> None:
 
 _pg8000_execute_unnamed = pg8000.core.CoreConnection.execute_unnamed
 _pg8000_execute_simple = pg8000.core.CoreConnection.execute_simple
+_pg8000_commit = pg8000.legacy.Connection.commit
+_pg8000_timestamptz_in = pg8000.converters.PG_TYPES[pg8000.converters.TIMESTAMPTZ]
+_pg8000_timestamp_in = pg8000.converters.PG_TYPES[pg8000.converters.TIMESTAMP]
+_pg8000_date_in = pg8000.converters.PG_TYPES[pg8000.converters.DATE]
 
 
 def install() -> None:
     pg8000.legacy.convert_paramstyle = remembered_paramstyle  # the name pg8000's Cursor.execute calls
     pg8000.core.CoreConnection.execute_unnamed = execute_in_one_flight  # type: ignore[method-assign]
     pg8000.core.CoreConnection.execute_simple = execute_simple_with_begin  # type: ignore[method-assign]
+    pg8000.legacy.Connection.commit = commit_if_open  # type: ignore[method-assign]
+    # Each connection copies this table when it opens (pg8000.core), so every connection made after install reads
+    # dates and timestamps with the parsers above.
+    pg8000.converters.PG_TYPES[pg8000.converters.TIMESTAMPTZ] = timestamptz_in
+    pg8000.converters.PG_TYPES[pg8000.converters.TIMESTAMP] = timestamp_in
+    pg8000.converters.PG_TYPES[pg8000.converters.DATE] = date_in

@@ -1,7 +1,8 @@
 """GET /v1/creators/{username} in one statement: the caller's user row and personal team, their membership of the
 team the request acts for, the creator's stored report document, whether that team has it unlocked, and the
-unlock price, all in one round trip. First sight of a caller (provisioning), an hourly last-seen update and a
-creator without a document yet take the longer path once, then the hot path serves."""
+unlock price, all in one round trip: one statement in autocommit (cached_view). First sight of a caller
+(provisioning) and a creator without a document yet take report_view's transaction once; an hourly last-seen
+update adds one statement."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from shared.auth import service as auth_service
 from shared.auth.schemas import Claims
 from shared.creators import documents
+from shared.creators import report as reports
 from shared.credits.unlocks import UNLOCK_ACTION
 from shared.errors import NotFound
 from shared.teams.scope import TeamScope
@@ -42,24 +44,60 @@ class ReportView:
     kind: str  # report | preview
 
 
-def report_view(
+@dataclass(frozen=True)
+class Miss:
+    """What the hot path leaves to report_view's transaction: a caller seen for the first time (provisioning), or a
+    creator held from before documents existed (its document is built once)."""
+
+    first_sight: bool
+
+
+def cached_view(
     *, db_session: Session, claims: Claims, team_id: uuid.UUID | None, username: str, if_none_match: str = ""
+) -> ReportView | Miss:
+    """The hot path, on shared.db.read_scope (autocommit): one statement, one round trip; two when the hourly
+    last-seen update is due. Each stands alone, so no transaction is needed around them."""
+    row = _hot_row(db_session, claims.sub, team_id, username, _known_version(if_none_match))
+    if row is None:
+        return Miss(first_sight=True)
+    if row.role is not None and row.creator_id is not None and row.version is None:
+        return Miss(first_sight=False)
+    auth_service.note_seen(db_session=db_session, user_id=row.user_id, last_seen_at=row.last_seen_at)
+    return _served(db_session, row, claims, team_id, username, if_none_match)
+
+
+def report_view(
+    *,
+    db_session: Session,
+    claims: Claims,
+    team_id: uuid.UUID | None,
+    username: str,
+    if_none_match: str = "",
+    first_sight: bool = False,
 ) -> ReportView:
+    """The same view in one transaction (session_scope) that first provisions a caller seen for the first time
+    (`first_sight`: the hot path found no user row) and builds a missing document."""
+    if first_sight:  # idempotent: a concurrent first call's rows are kept (shared.auth.service)
+        auth_service.create_on_first_sight(db_session=db_session, claims=claims)
     known = _known_version(if_none_match)
     row = _hot_row(db_session, claims.sub, team_id, username, known)
-    if row is None:  # first sight (no user row): provisioning, once
+    if row is None:  # a caller deleted since the hot path looked: provisioned again, as on first sight
         auth_service.create_on_first_sight(db_session=db_session, claims=claims)
         row = _hot_row(db_session, claims.sub, team_id, username, known)
         assert row is not None
-    else:  # at most hourly, one more statement
-        auth_service.note_seen(db_session=db_session, user_id=row.user_id, last_seen_at=row.last_seen_at)
+    if row.role is not None and row.creator_id is not None and row.version is None:
+        documents.write(db_session=db_session, creator_id=row.creator_id)
+        row = _hot_row(db_session, claims.sub, team_id, username, known)
+    return _served(db_session, row, claims, team_id, username, if_none_match)
+
+
+def _served(
+    db_session: Session, row: Any, claims: Claims, team_id: uuid.UUID | None, username: str, if_none_match: str
+) -> ReportView:
     if row.role is None:
         raise NotFound("team not found")  # as scope_for: whether the team exists is not revealed
     if row.creator_id is None:
         raise NotFound(f"no creator @{username} yet: search for it first")
-    if row.version is None:  # held before documents existed and not backfilled: build it now, once
-        documents.write(db_session=db_session, creator_id=row.creator_id)
-        row = _hot_row(db_session, claims.sub, team_id, username, known)
     view = _view(row, if_none_match)
     if view is None:  # same version, but the unlock state or price changed: the body after all
         view = _view(_hot_row(db_session, claims.sub, team_id, username, None), if_none_match)
@@ -81,7 +119,7 @@ def scoped_view(*, db_session: Session, scope: TeamScope, creator_id: int) -> Re
 
 def _view(row: Any, if_none_match: str) -> ReportView | None:
     """The view of a row; None when the body is needed but the row left it out (its version was known)."""
-    fresh = documents.freshness_at(row.scraped_at)
+    fresh = reports.freshness_at(row.scraped_at)
     # Weak: the body's age_hours moves with the clock; version, unlock state, freshness and price do not.
     state = "u" if row.unlocked else f"l{row.unlock_credits}"
     etag = f'W/"r{row.version}-{state}-f{int(fresh.fresh)}"'

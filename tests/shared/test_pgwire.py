@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pg8000.core
@@ -15,26 +13,10 @@ from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
 
 from shared import db, pgwire
-from shared.db import get_engine, session_scope
+from shared.db import get_engine, read_scope, session_scope
+from tests.fixtures.wire import round_trips
 
 pytestmark = pytest.mark.usefixtures("db")
-
-
-@contextmanager
-def flushes(raw: Any) -> Iterator[list[int]]:
-    """Count the driver's flushes of its socket (each one sends what it has written, and pg8000 then waits)."""
-    counted = [0]
-    original = pg8000.core._flush
-
-    def counting(sock: Any) -> None:
-        counted[0] += 1
-        original(sock)
-
-    pg8000.core._flush = counting
-    try:
-        yield counted
-    finally:
-        pg8000.core._flush = original
 
 
 def test_every_connection_sends_at_once_and_has_the_statement_timeout() -> None:
@@ -47,9 +29,8 @@ def test_every_connection_sends_at_once_and_has_the_statement_timeout() -> None:
 
 def test_a_statement_and_its_commit_take_one_round_trip_each() -> None:
     with get_engine().connect() as connection:
-        raw: Any = connection.connection.dbapi_connection
         connection.execute(text("SELECT 1"))  # the transaction is open: no BEGIN below
-        with flushes(raw) as sent:
+        with round_trips() as sent:
             rows = connection.execute(text("SELECT CAST(:a AS int) + 1, CAST(:b AS text) || '%'"), {"a": 41, "b": "x"})
             assert tuple(rows.one()) == (42, "x%")
             assert sent[0] == 1
@@ -89,7 +70,7 @@ def test_begin_travels_with_the_transactions_first_statement() -> None:
     with get_engine().connect() as connection:
         raw: Any = connection.connection.dbapi_connection
         connection.commit()  # whatever the checkout opened is closed: the next statement begins a transaction
-        with flushes(raw) as sent:
+        with round_trips() as sent:
             first = connection.execute(text("SELECT CAST(pg_current_xact_id() AS text)")).scalar()
             assert sent[0] == 1 and raw._in_transaction  # BEGIN went in the same write, and took effect
             assert connection.execute(text("SELECT CAST(pg_current_xact_id() AS text)")).scalar() == first
@@ -119,12 +100,13 @@ def test_a_connection_just_returned_skips_the_ping_and_an_idle_one_is_pinged() -
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
         raw: Any = connection.connection.dbapi_connection
-    with flushes(raw) as sent, engine.connect() as connection:
+    with round_trips() as sent, engine.connect() as connection:
         assert connection.connection.dbapi_connection is raw and sent[0] == 0  # handed out as it was
         entry = connection.connection._connection_record
     entry.info[db._RETURNED_AT] = 0.0  # as if it had sat in the pool since boot
-    with flushes(raw) as sent, engine.connect() as connection:
+    with round_trips() as sent, engine.connect() as connection:
         assert connection.connection.dbapi_connection is raw and sent[0] == 1  # the ping's round trip
+        assert not raw._in_transaction and not raw.autocommit  # it opened no transaction, and left none wanted
 
 
 def test_an_idle_connection_that_died_is_replaced_at_checkout() -> None:
@@ -138,3 +120,75 @@ def test_an_idle_connection_that_died_is_replaced_at_checkout() -> None:
     with engine.connect() as connection:  # the ping fails, the pool connects afresh: no error reaches the caller
         assert connection.connection._connection_record is entry
         assert connection.execute(text("SELECT pg_backend_pid()")).scalar() != pid
+
+
+def test_a_commit_with_no_transaction_open_sends_nothing() -> None:
+    with get_engine().connect() as connection:
+        raw: Any = connection.connection.dbapi_connection
+        connection.commit()
+        raw.execute_simple("begin transaction")  # held back: its statement never comes
+        with round_trips() as sent:
+            raw.commit()
+            assert sent[0] == 0 and not raw._deferred_begin  # nothing began, so nothing is sent later either
+            raw.cursor().execute("SELECT 1")  # the cursor asks for its own BEGIN: one write with the SELECT
+            assert sent[0] == 1 and raw._in_transaction
+            raw.commit()
+            assert sent[0] == 2 and not raw._in_transaction
+
+
+def test_read_scope_sends_each_statement_alone_and_returns_a_transactional_connection() -> None:
+    with read_scope() as db:
+        db.execute(text("SELECT 1"))  # the pooled connection is now just returned: no ping below
+    with round_trips() as sent:
+        with read_scope() as db:
+            raw: Any = db.connection().connection.dbapi_connection
+            first = db.execute(text("SELECT CAST(pg_current_xact_id() AS text)")).scalar()
+            second = db.execute(text("SELECT CAST(pg_current_xact_id() AS text)")).scalar()
+            assert first != second and not raw._in_transaction  # each its own transaction; none is left open
+        assert sent[0] == 2  # one per statement: no BEGIN went with them, no COMMIT after
+    with session_scope() as db:  # the same pooled connection, transactional again
+        assert db.connection().connection.dbapi_connection is raw and not raw.autocommit
+        ids = {db.execute(text("SELECT CAST(pg_current_xact_id() AS text)")).scalar() for _ in range(2)}
+        assert len(ids) == 1
+
+
+def test_read_scope_refuses_the_outbox() -> None:
+    from shared.events import outbox
+
+    with pytest.raises(RuntimeError, match="use session_scope"), read_scope() as db:
+        outbox.add_task(db, queue="inference", url="http://127.0.0.1:1/", payload={}, dedupe_key="never-sent")
+    with session_scope() as db:
+        assert db.scalar(text("SELECT count(*) FROM outbox_messages WHERE body ->> 'dedupe_key' = 'never-sent'")) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "pg_type"),
+    [
+        ("2026-11-27 02:01:52.019883+00", "timestamptz"),
+        ("2026-11-27 02:01:52.1+00", "timestamptz"),
+        ("2026-11-27 02:01:52+00", "timestamptz"),
+        ("1900-01-01 00:00:00+00", "timestamptz"),
+        ("infinity", "timestamptz"),
+        ("-infinity", "timestamptz"),
+        ("2026-11-27 02:01:52.5", "timestamp"),
+        ("10000-01-01 00:00:00", "timestamp"),
+        ("0044-03-15 12:00:00 BC", "timestamp"),
+        ("2026-11-27", "date"),
+        ("infinity", "date"),
+        ("0044-03-15 BC", "date"),
+    ],
+)
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
+@pytest.mark.filterwarnings("ignore:tzname BC identified")  # pg8000's own fallback (dateutil) on a BC timestamp
+def test_dates_and_timestamps_read_as_pg8000_reads_them(value: str, pg_type: str, zone: str) -> None:
+    with session_scope() as db:
+        db.execute(text(f"SET LOCAL TIME ZONE '{zone}'"))
+        wire = db.execute(text(f"SELECT CAST(CAST(:v AS {pg_type}) AS text)"), {"v": value}).scalar_one()
+        read = db.execute(text(f"SELECT CAST(:v AS {pg_type})"), {"v": value}).scalar_one()
+    original = {"timestamptz": pgwire._pg8000_timestamptz_in, "timestamp": pgwire._pg8000_timestamp_in}
+    expected = original.get(pg_type, pgwire._pg8000_date_in)(wire)
+    if isinstance(expected, str) and "infinity" not in wire and "BC" not in wire:
+        # pg8000 gave up on an offset with seconds (local mean time before 1900: '+05:21:10') and returned the text
+        with session_scope() as db:
+            expected = db.execute(text(f"SELECT CAST(:v AS {pg_type})"), {"v": value}).scalar_one()  # read in UTC
+    assert read == expected and type(read) is type(expected), wire

@@ -10,7 +10,7 @@ from shared.auth import service as auth_service
 from shared.creators import reads
 from shared.creators import search as search_flow
 from shared.creators.schemas import normalize_username
-from shared.db import session_scope
+from shared.db import read_scope, session_scope
 from shared.http.router import Cacheable, Reply, RequestContext, Router
 from shared.jobs import service as jobs_service
 from shared.jobs import stream as jobs_stream
@@ -62,10 +62,19 @@ def register(router: Router) -> None:
         """The full report when the caller's team has the creator unlocked, else the preview and its price.
         Carries an ETag: send it back as If-None-Match and an unchanged report answers 304."""
         name, who, team = normalize_username(username), deps.claims(ctx), deps.requested_team(ctx)
-        with session_scope() as db:
-            view = reads.report_view(
-                db_session=db, claims=who, team_id=team, username=name, if_none_match=ctx.header("If-None-Match") or ""
-            )
+        etags = ctx.header("If-None-Match") or ""
+        with read_scope() as db:  # one round trip (reads.cached_view)
+            view = reads.cached_view(db_session=db, claims=who, team_id=team, username=name, if_none_match=etags)
+        if isinstance(view, reads.Miss):  # first sight, or a document to build: once, in a transaction
+            with session_scope() as db:
+                view = reads.report_view(
+                    db_session=db,
+                    claims=who,
+                    team_id=team,
+                    username=name,
+                    if_none_match=etags,
+                    first_sight=view.first_sight,
+                )
         return Cacheable(view.body, view.etag)
 
     @router.get("/v1/jobs/{job_id}", response=JobOut, tags=("creators",))
