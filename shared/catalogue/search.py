@@ -52,6 +52,12 @@ FILTER_FIRST_LIMIT = 2_000
 # rows (flagged approximate): a facet held by 10% of the sampled matches is estimated within about 7%.
 FACET_EXACT_LIMIT = FILTER_FIRST_LIMIT
 FACET_SAMPLE = 2_000
+# A text query's matches come from the trigram and full-text indexes, never from reading every row: pg_trgm costs
+# `%>` like `=`, though each call computes a word similarity (~3 µs), so on a small catalogue (10,000 creators) the
+# planner preferred scanning the table with it (70 ms for a bio word) to the indexes (14 ms, the same hits). Re-costing
+# the extension's function needs its owner, which Supabase keeps; a transaction-local planner setting does not.
+INDEXES_ONLY = text("SET LOCAL enable_seqscan = off")
+PLANNER_DEFAULT = text("SET LOCAL enable_seqscan TO DEFAULT")
 SORT_COLUMNS: dict[str, Any] = {
     "followers": T.followers,
     "er": T.median_er,
@@ -120,6 +126,15 @@ def hit_of(row: Any, price: UnlockPrice, **extra: Any) -> dict[str, Any]:
 
 
 def search(*, db_session: Session, scope: TeamScope, query: CatalogueQuery) -> CataloguePage:
+    if not query.q:
+        return _page(db_session, scope, query)
+    db_session.execute(INDEXES_ONLY)
+    page = _page(db_session, scope, query)
+    db_session.execute(PLANNER_DEFAULT)  # the rest of the caller's transaction plans as usual
+    return page
+
+
+def _page(db_session: Session, scope: TeamScope, query: CatalogueQuery) -> CataloguePage:
     where = conditions(query)
     sort = query.order
     text_match = _TextMatch(query.q) if query.q else None

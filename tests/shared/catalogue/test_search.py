@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event, text
 
 from shared.creators.report import PREVIEW_PROFILE
+from shared.db import get_engine
 from tests.fixtures import catalogue
 
 DAY = timedelta(days=1)
@@ -216,3 +218,25 @@ def test_a_private_account_leaves_the_catalogue(api, bearer, seeded) -> None:  #
         index.refresh(db_session=db, creator_id=seeded["ana_fit"], document=document)
     found = [hit["profile"]["username"] for hit in api.get("/v1/discovery/creators", headers=bearer()).json["items"]]
     assert "ana_fit" not in found and len(found) == len(CREATORS) - 1
+
+
+@pytest.mark.parametrize("query", ["q=travel&sort=followers", "q=eva_beauty", "q=food%20and%20travel&min_quality=10"])
+def test_a_text_query_reads_the_indexes_not_every_row(api, bearer, seeded, query) -> None:  # type: ignore[no-untyped-def]
+    """On a small table the planner would scan every row with pg_trgm's `%>` (costed like `=`, ~3 µs a call):
+    each statement of a text search is planned, in the search's own transaction, without a sequential scan."""
+    plans: list[str] = []
+
+    def explain(conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM creator_search" in statement:  # EXPLAIN on the same connection: the transaction's settings hold
+            cursor = conn.connection.dbapi_connection.cursor()
+            cursor.execute("EXPLAIN " + statement, parameters)
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+
+    event.listen(get_engine(), "after_cursor_execute", explain)
+    try:
+        assert api.get(f"/v1/discovery/creators?{query}", headers=bearer()).status_code == 200
+    finally:
+        event.remove(get_engine(), "after_cursor_execute", explain)
+    assert plans and not [plan for plan in plans if "Seq Scan on creator_search" in plan], plans
+    with get_engine().connect() as connection:  # and the setting ended with the search
+        assert connection.execute(text("SHOW enable_seqscan")).scalar() == "on"
