@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from werkzeug.wrappers import Request, Response
 
-from shared import errors
+from shared import errors, process
 from shared.events.consumer import Outcome, already_processed, consume_once, message_key
 from shared.events.envelope import PushMessage, decode_push, parse_event
 from shared.events.schemas import Event
@@ -88,6 +88,7 @@ def push_endpoint(
                 "latency_ms": round((time.perf_counter() - started) * 1000, 1),
             },
         )
+        process.settle()
         return Response(status=204)
 
     endpoint.__name__ = consumer

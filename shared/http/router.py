@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request, Response
 
-from shared import errors
+from shared import errors, process
 from shared.http import cors
 from shared.http.problems import InternalError, MethodNotAllowed, PayloadTooLarge, problem_response
 from shared.logs import LogContext, bind_context, configure_logging, parse_trace_header
@@ -312,4 +312,5 @@ class Router:
                 }
             },
         )
+        process.settle()
         return response
