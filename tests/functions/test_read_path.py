@@ -161,6 +161,21 @@ def test_first_sight_provisions_the_caller_then_reads_once(api, bearer, pipeline
     assert [statement.split()[0] for statement in seen] == ["SELECT"] + ["INSERT"] * 4 + ["SELECT"], seen
 
 
+def test_a_creator_without_a_document_gets_one_built_on_its_first_get(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    brand = bearer()
+    run_scrape(pipeline, search(api, brand, "surf.lisboa").json["job"], unique)
+    get(api, brand, "surf.lisboa")  # provisioned and seen: what follows is the hot path's miss alone
+    with session_scope() as db:  # as a creator held before documents existed, and not backfilled
+        db.execute(text("DELETE FROM creator_reports"))
+    with statements() as seen:
+        first = get(api, brand, "surf.lisboa")
+    assert first.status_code == 200 and first.headers["ETag"].startswith('W/"r1-')
+    assert version("surf.lisboa") == 1 and any(s.startswith("INSERT INTO creator_reports") for s in seen)
+    with statements() as seen:
+        assert get(api, brand, "surf.lisboa", etag=first.headers["ETag"]).status_code == 304
+    assert len(seen) == 1  # the hot path again
+
+
 def terminate_backends(killer: Any) -> int:
     """What a database restart does to every open connection but the killer's own."""
     with killer.begin() as connection:
