@@ -22,14 +22,14 @@ def unfrozen() -> Iterator[None]:
 def test_a_request_that_imported_modules_freezes_what_is_alive(unfrozen: None) -> None:
     process.settle()  # whatever this test process imported so far
     assert gc.get_freeze_count() > 0
-    frozen = gc.get_freeze_count()
-    kept = [object() for _ in range(10)], [[] for _ in range(100)]  # alive, tracked, made after the freeze
+    frozen = gc.get_freeze_count()  # it only falls from here (a frozen object freed), unless something is frozen
+    kept = [[] for _ in range(1_000)]  # alive, tracked by the collector, made after the freeze
     process.settle()  # no import since: nothing is frozen
-    assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() <= frozen
     sys.modules["fa_test_loaded_on_first_use"] = types.ModuleType("fa_test_loaded_on_first_use")
     try:
         process.settle()  # a route module loaded on first use: what is alive now joins the frozen
-        assert gc.get_freeze_count() >= frozen + 100 and kept
+        assert gc.get_freeze_count() >= frozen + 900 and kept
     finally:
         del sys.modules["fa_test_loaded_on_first_use"]
 
