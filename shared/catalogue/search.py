@@ -14,6 +14,7 @@ from sqlalchemy import (
     Float,
     Select,
     and_,
+    any_,
     case,
     cast,
     exists,
@@ -154,11 +155,12 @@ def _page(db_session: Session, scope: TeamScope, query: CatalogueQuery) -> Catal
         columns.append(text_match.relevance.label("relevance"))
     if matches <= FILTER_FIRST_LIMIT:
         # Few matches: find them first (bitmap on the filters' indexes), then sort them. Walking the sort's index
-        # would read the whole table to find a handful, or none.
+        # would read the whole table to find a handful, or none. They are fetched back by primary key from an
+        # array: joined instead, the planner hashed them against a scan of every row (48 ms for 1,226 of 100,000;
+        # 13-19 ms by key).
         found = select(T.creator_id).where(*page_where).cte("found").prefix_with("MATERIALIZED")
-        statement = _in_order(
-            select(*columns, key.label("sort_value")).join(found, found.c.creator_id == T.creator_id), key
-        )
+        ids = func.array(select(found.c.creator_id).scalar_subquery())
+        statement = _in_order(select(*columns, key.label("sort_value")).where(T.creator_id == any_(ids)), key)
     elif text_match and sort == "relevance":
         statement = _relevance_page(text_match, columns, conditions(query), after, query.limit + 1)
     else:
