@@ -4,7 +4,8 @@ pg8000 is pure Python and conservative on the wire. Measured on a cached report 
 spent 8 socket writes and 6 round trips, and scanned the statement's text character by character. With these
 changes the same request costs 2 round trips in a transaction (BEGIN with the SELECT, then COMMIT; shared.db pings
 only a connection that sat idle) and 1 in autocommit (shared.db.read_scope: no BEGIN, no COMMIT), the scan is done
-once per statement text, and no message waits for a delayed ACK. On loopback a round trip is ~0.05 ms; from Cloud
+once per statement text, no message waits for a delayed ACK, and the server answers a statement in one write
+(pg8000's Flush messages made it four). On loopback a round trip is ~0.05 ms; from Cloud
 Functions to Supabase it is 0.5-1 ms, so each one saved counts there.
 tests/shared/test_pgwire.py checks each against the installed pg8000 so that an upgrade that moves these internals
 fails loudly instead of silently slowing down.
@@ -15,6 +16,8 @@ from __future__ import annotations
 
 import functools
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -26,7 +29,28 @@ from pg8000.converters import make_params
 _scan_paramstyle = pg8000.legacy.convert_paramstyle
 
 _UNNAMED = b"\x00"
+_TRANSACTION_CONTROL = frozenset({"begin transaction", "commit", "rollback"})
+_recorders: list[list[str]] = []
 _BEGIN = "begin transaction"  # what pg8000's cursor sends before a transaction's first statement
+
+
+@contextmanager
+def recorded() -> Iterator[list[str]]:
+    """The statements sent while the block runs, on every connection of the process: what the driver sent, so a
+    statement that did not go through SQLAlchemy (shared.db.Reader) counts too. BEGIN, COMMIT and ROLLBACK are left
+    out (SQLAlchemy's before_cursor_execute does not see them either). For tests and benchmarks."""
+    seen: list[str] = []
+    _recorders.append(seen)
+    try:
+        yield seen
+    finally:
+        _recorders.remove(seen)
+
+
+def _record(statement: str) -> None:
+    if statement not in _TRANSACTION_CONTROL:
+        for seen in _recorders:
+            seen.append(statement)
 
 
 @functools.lru_cache(maxsize=2048)
@@ -52,6 +76,8 @@ def execute_in_one_flight(
     every value as text), and the row description arrives before the rows either way. Errors are unchanged: the
     server answers the first failing message with an error, skips to Sync, and handle_messages raises it.
     COPY (a stream) keeps pg8000's own path."""
+    if _recorders:
+        _record(statement)
     if stream is not None:
         if _write_deferred_begin(self) is not None:
             pg8000.core._flush(self._sock)
@@ -78,6 +104,8 @@ def execute_simple_with_begin(self: pg8000.core.CoreConnection, statement: str) 
     if statement == _BEGIN:
         self._deferred_begin = True
         return pg8000.core.Context(statement)
+    if _recorders:
+        _record(statement)
     begun = _write_deferred_begin(self)
     if begun is None:
         return _pg8000_execute_simple(self, statement)
@@ -169,6 +197,11 @@ def install() -> None:
     pg8000.core.CoreConnection.execute_unnamed = execute_in_one_flight  # type: ignore[method-assign]
     pg8000.core.CoreConnection.execute_simple = execute_simple_with_begin  # type: ignore[method-assign]
     pg8000.legacy.Connection.commit = commit_if_open  # type: ignore[method-assign]
+    # pg8000 follows Parse, Describe, Bind and Execute each with a Flush message, which makes the server send what it
+    # has at once: a statement's answer came back in four writes (ParseComplete, BindComplete, the rows, then
+    # ReadyForQuery), and the client woke up for each. Every pg8000 path sends Sync before it reads, and Sync sends
+    # everything, so without the Flushes the answer comes in one write, as it does to libpq.
+    pg8000.core.FLUSH_MSG = b""
     # Each connection copies this table when it opens (pg8000.core), so every connection made after install reads
     # dates and timestamps with the parsers above.
     pg8000.converters.PG_TYPES[pg8000.converters.TIMESTAMPTZ] = timestamptz_in

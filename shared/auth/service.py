@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from shared.auth.schemas import Caller, Claims
+from shared.db import Reader
 from shared.errors import Forbidden
 from shared.teams import flows as teams_flows
 from shared.teams.models import Team, User
@@ -29,7 +30,7 @@ def provision(*, db_session: Session, claims: Claims) -> Caller:
         create_on_first_sight(db_session=db_session, claims=claims)
         user, personal = _user_and_personal_team(db_session, claims.sub)
     else:
-        note_seen(db_session=db_session, user_id=user.id, last_seen_at=user.last_seen_at)
+        note_seen(db=Reader.on(db_session), user_id=user.id, last_seen_at=user.last_seen_at)
     assert user is not None and personal is not None
     return Caller(
         user_id=user.id,
@@ -54,10 +55,11 @@ def create_on_first_sight(*, db_session: Session, claims: Claims) -> None:
         teams_flows.create(db_session=db_session, user_id=claims.sub, name=name, personal=True)
 
 
-def note_seen(*, db_session: Session, user_id: uuid.UUID, last_seen_at: datetime | None) -> None:
-    """Last-seen bookkeeping: one UPDATE, at most once an hour per user."""
+def note_seen(*, db: Reader, user_id: uuid.UUID, last_seen_at: datetime | None) -> None:
+    """Last-seen bookkeeping: one UPDATE, at most once an hour per user (on the hot read path, a Reader: in
+    autocommit there, in the caller's transaction from provision)."""
     if last_seen_at is None or last_seen_at < datetime.now(UTC) - LAST_SEEN_EVERY:
-        db_session.execute(update(User).where(User.id == user_id).values(last_seen_at=datetime.now(UTC)))
+        db.run("UPDATE users SET last_seen_at = %s WHERE id = %s", (datetime.now(UTC), user_id))
 
 
 def _user_and_personal_team(db_session: Session, user_id: uuid.UUID) -> tuple[User | None, uuid.UUID | None]:

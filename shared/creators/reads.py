@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from shared.auth import service as auth_service
@@ -20,19 +19,16 @@ from shared.auth.schemas import Claims
 from shared.creators import documents
 from shared.creators import report as reports
 from shared.credits.unlocks import UNLOCK_ACTION
+from shared.db import Reader
 from shared.errors import NotFound
 from shared.teams.scope import TeamScope
 
 # Both statements live in database functions (migration 0013): PL/pgSQL keeps their plans per connection, which
 # Supabase's transaction pooler allows and named prepared statements it does not. Planning was most of their cost.
-HOT_PATH = text(
-    "SELECT * FROM report_for_caller(CAST(:user_id AS uuid), CAST(:team_id AS uuid), :username, :action,"
-    " CAST(:known_version AS bigint))"
-)
-SCOPED = text(
-    "SELECT * FROM report_for_team(CAST(:team_id AS uuid), CAST(:creator_id AS bigint), :action,"
-    " CAST(:known_version AS bigint))"
-)
+# They go through shared.db.Reader (the driver's %s placeholders): (user, team, username, action, known version)
+# and (team, creator, action, known version).
+HOT_PATH = "SELECT * FROM report_for_caller(CAST(%s AS uuid), CAST(%s AS uuid), %s, %s, CAST(%s AS bigint))"
+SCOPED = "SELECT * FROM report_for_team(CAST(%s AS uuid), CAST(%s AS bigint), %s, CAST(%s AS bigint))"
 
 
 @dataclass(frozen=True)
@@ -53,17 +49,17 @@ class Miss:
 
 
 def cached_view(
-    *, db_session: Session, claims: Claims, team_id: uuid.UUID | None, username: str, if_none_match: str = ""
+    *, db: Reader, claims: Claims, team_id: uuid.UUID | None, username: str, if_none_match: str = ""
 ) -> ReportView | Miss:
     """The hot path, on shared.db.read_scope (autocommit): one statement, one round trip; two when the hourly
     last-seen update is due. Each stands alone, so no transaction is needed around them."""
-    row = _hot_row(db_session, claims.sub, team_id, username, _known_version(if_none_match))
+    row = _hot_row(db, claims.sub, team_id, username, _known_version(if_none_match))
     if row is None:
         return Miss(first_sight=True)
     if row.role is not None and row.creator_id is not None and row.version is None:
         return Miss(first_sight=False)
-    auth_service.note_seen(db_session=db_session, user_id=row.user_id, last_seen_at=row.last_seen_at)
-    return _served(db_session, row, claims, team_id, username, if_none_match)
+    auth_service.note_seen(db=db, user_id=row.user_id, last_seen_at=row.last_seen_at)
+    return _served(db, row, claims, team_id, username, if_none_match)
 
 
 def report_view(
@@ -77,22 +73,23 @@ def report_view(
 ) -> ReportView:
     """The same view in one transaction (session_scope) that first provisions a caller seen for the first time
     (`first_sight`: the hot path found no user row) and builds a missing document."""
+    db = Reader.on(db_session)  # the same statements, inside this transaction
     if first_sight:  # idempotent: a concurrent first call's rows are kept (shared.auth.service)
         auth_service.create_on_first_sight(db_session=db_session, claims=claims)
     known = _known_version(if_none_match)
-    row = _hot_row(db_session, claims.sub, team_id, username, known)
+    row = _hot_row(db, claims.sub, team_id, username, known)
     if row is None:  # a caller deleted since the hot path looked: provisioned again, as on first sight
         auth_service.create_on_first_sight(db_session=db_session, claims=claims)
-        row = _hot_row(db_session, claims.sub, team_id, username, known)
+        row = _hot_row(db, claims.sub, team_id, username, known)
         assert row is not None
     if row.role is not None and row.creator_id is not None and row.version is None:
         documents.write(db_session=db_session, creator_id=row.creator_id)
-        row = _hot_row(db_session, claims.sub, team_id, username, known)
-    return _served(db_session, row, claims, team_id, username, if_none_match)
+        row = _hot_row(db, claims.sub, team_id, username, known)
+    return _served(db, row, claims, team_id, username, if_none_match)
 
 
 def _served(
-    db_session: Session, row: Any, claims: Claims, team_id: uuid.UUID | None, username: str, if_none_match: str
+    db: Reader, row: Any, claims: Claims, team_id: uuid.UUID | None, username: str, if_none_match: str
 ) -> ReportView:
     if row.role is None:
         raise NotFound("team not found")  # as scope_for: whether the team exists is not revealed
@@ -100,18 +97,18 @@ def _served(
         raise NotFound(f"no creator @{username} yet: search for it first")
     view = _view(row, if_none_match)
     if view is None:  # same version, but the unlock state or price changed: the body after all
-        view = _view(_hot_row(db_session, claims.sub, team_id, username, None), if_none_match)
+        view = _view(_hot_row(db, claims.sub, team_id, username, None), if_none_match)
     assert view is not None
     return view
 
 
 def scoped_view(*, db_session: Session, scope: TeamScope, creator_id: int) -> ReportView:
     """The same view for a caller already resolved (a search that finds fresh data): one statement."""
-    values = {"team_id": scope.team_id, "creator_id": creator_id, "action": UNLOCK_ACTION, "known_version": None}
-    row = db_session.execute(SCOPED, values).first()
+    db, values = Reader.on(db_session), (scope.team_id, creator_id, UNLOCK_ACTION, None)
+    row = db.one(SCOPED, values)
     if row is None or row.version is None:
         documents.write(db_session=db_session, creator_id=creator_id)
-        row = db_session.execute(SCOPED, values).first()
+        row = db.one(SCOPED, values)
     view = _view(row, "")
     assert view is not None
     return view
@@ -139,8 +136,5 @@ def _known_version(if_none_match: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def _hot_row(
-    db_session: Session, user_id: uuid.UUID, team_id: uuid.UUID | None, username: str, known: int | None
-) -> Any:
-    values = {"user_id": user_id, "team_id": str(team_id) if team_id else None, "username": username}
-    return db_session.execute(HOT_PATH, {**values, "action": UNLOCK_ACTION, "known_version": known}).first()
+def _hot_row(db: Reader, user_id: uuid.UUID, team_id: uuid.UUID | None, username: str, known: int | None) -> Any:
+    return db.one(HOT_PATH, (user_id, team_id, username, UNLOCK_ACTION, known))

@@ -237,19 +237,20 @@ def threads_row(stack: Stack, api: Api, path: str) -> tuple[str, str, str, str]:
 
 
 def statements_per_request(env: dict[str, str], name: str) -> tuple[int, int, int]:
-    """SQL statements one GET of a cached report issues, counted on the engine of an in-process API: for a caller
-    seen before, for one whose hourly last-seen update is due, and for one never seen (provisioning)."""
+    """SQL statements one GET of a cached report issues, counted at the driver (shared.pgwire.recorded: the hot path
+    goes to pg8000 directly, so the engine's events would miss it) in an in-process API: for a caller seen before,
+    for one whose hourly last-seen update is due, and for one never seen (provisioning). BEGIN and COMMIT are not
+    counted; the round trips are (one per cached GET) in tests/functions/test_read_path.py."""
     from functions_framework import create_app
-    from sqlalchemy import event, text
+    from sqlalchemy import text
 
     from shared.config import reset_caches
-    from shared.db import get_engine, session_scope
+    from shared.db import session_scope
+    from shared.pgwire import recorded
 
     os.environ.update(env)
     reset_caches()
     client = create_app("api", str(Path(__file__).resolve().parents[2] / "functions/api/main.py")).test_client()
-    seen: list[str] = []
-    event.listen(get_engine(), "before_cursor_execute", lambda *args: seen.append(args[2]))
     returning = {"Authorization": f"Bearer {local_token(env['FA_AUTH__HS256_SECRET'], 'returning@brand.example')}"}
     newcomer = {"Authorization": f"Bearer {local_token(env['FA_AUTH__HS256_SECRET'], 'new@brand.example')}"}
     counts = []
@@ -259,8 +260,8 @@ def statements_per_request(env: dict[str, str], name: str) -> tuple[int, int, in
         if before == "hour":
             with session_scope() as db:
                 db.execute(text("UPDATE users SET last_seen_at = now() - interval '61 minutes'"))
-        seen.clear()
-        assert client.get(f"/v1/creators/{name}", headers=headers).status_code == 200
+        with recorded() as seen:
+            assert client.get(f"/v1/creators/{name}", headers=headers).status_code == 200
         counts.append(len(seen))
     return counts[0], counts[1], counts[2]
 

@@ -6,11 +6,10 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, event, select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.pool import NullPool
 
 from shared.analysis import flows as analysis_flows
@@ -20,25 +19,12 @@ from shared.creators import documents
 from shared.creators import report as reports
 from shared.creators.models import Creator
 from shared.db import get_engine, session_scope
+from shared.pgwire import recorded as statements
 from tests.fixtures.pipeline import push, run_scrape, search
 from tests.fixtures.wire import round_trips
 
 pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("db", "pipeline")]
 LOCKED_FIELDS = ("posts", "analysis", "insights", "history", "biography", "caption", "provenance")
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(get_engine(), "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(get_engine(), "before_cursor_execute", record)
 
 
 def version(username: str) -> int:

@@ -6,6 +6,7 @@ import socket
 from typing import Any
 
 import pg8000.core
+import pg8000.exceptions
 import pg8000.legacy
 import pytest
 from sqlalchemy import create_engine, text
@@ -13,7 +14,7 @@ from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.pool import NullPool
 
 from shared import db, pgwire
-from shared.db import get_engine, read_scope, session_scope
+from shared.db import Reader, get_engine, read_scope, session_scope
 from tests.fixtures.wire import round_trips
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -137,28 +138,67 @@ def test_a_commit_with_no_transaction_open_sends_nothing() -> None:
 
 
 def test_read_scope_sends_each_statement_alone_and_returns_a_transactional_connection() -> None:
-    with read_scope() as db:
-        db.execute(text("SELECT 1"))  # the pooled connection is now just returned: no ping below
-    with round_trips() as sent:
-        with read_scope() as db:
-            raw: Any = db.connection().connection.dbapi_connection
-            first = db.execute(text("SELECT CAST(pg_current_xact_id() AS text)")).scalar()
-            second = db.execute(text("SELECT CAST(pg_current_xact_id() AS text)")).scalar()
-            assert first != second and not raw._in_transaction  # each its own transaction; none is left open
-        assert sent[0] == 2  # one per statement: no BEGIN went with them, no COMMIT after
+    with read_scope() as reader:
+        reader.one("SELECT 1")  # the pooled connection is now just returned: no ping below
+    with round_trips() as sent, pgwire.recorded() as seen:
+        with read_scope() as reader:
+            raw: Any = reader._dbapi
+            first = reader.one("SELECT CAST(pg_current_xact_id() AS text) AS xid")
+            second = reader.one("SELECT CAST(pg_current_xact_id() AS text) AS xid")
+            assert first.xid != second.xid and not raw._in_transaction  # each its own transaction; none left open
+        assert sent[0] == 2 and len(seen) == 2  # one per statement: no BEGIN went with them, no COMMIT after
     with session_scope() as db:  # the same pooled connection, transactional again
         assert db.connection().connection.dbapi_connection is raw and not raw.autocommit
         ids = {db.execute(text("SELECT CAST(pg_current_xact_id() AS text)")).scalar() for _ in range(2)}
         assert len(ids) == 1
 
 
-def test_read_scope_refuses_the_outbox() -> None:
-    from shared.events import outbox
-
-    with pytest.raises(RuntimeError, match="use session_scope"), read_scope() as db:
-        outbox.add_task(db, queue="inference", url="http://127.0.0.1:1/", payload={}, dedupe_key="never-sent")
+def test_a_reader_inside_a_session_shares_its_transaction() -> None:
     with session_scope() as db:
-        assert db.scalar(text("SELECT count(*) FROM outbox_messages WHERE body ->> 'dedupe_key' = 'never-sent'")) == 0
+        db.execute(text("CREATE TEMP TABLE seen_here (n int) ON COMMIT DROP"))
+        reader = Reader.on(db)
+        reader.run("INSERT INTO seen_here VALUES (%s)", (7,))
+        assert db.execute(text("SELECT n FROM seen_here")).scalar() == 7
+        row = reader.one("SELECT n, CAST(pg_current_xact_id() AS text) AS xid, 1 FROM seen_here")
+        assert row.n == 7 and row.xid == db.execute(text("SELECT CAST(pg_current_xact_id() AS text)")).scalar()
+        assert row._2 == 1  # a column with no usable name is read by position
+
+
+def test_a_connection_lost_under_read_scope_is_discarded_and_reported_as_such() -> None:
+    with read_scope() as reader:
+        pid = reader.one("SELECT pg_backend_pid() AS pid").pid
+    with create_engine(get_engine().url, poolclass=NullPool).connect() as killer:
+        assert killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    with pytest.raises(ConnectionError, match="database connection lost"), read_scope() as reader:
+        reader.one("SELECT 1")  # the pooled connection just came back: no ping, so the statement meets the loss
+    with read_scope() as reader:  # the dead one was thrown away
+        assert reader.one("SELECT pg_backend_pid() AS pid").pid != pid
+
+
+def test_an_error_in_read_scope_leaves_the_connection_usable() -> None:
+    with pytest.raises(pg8000.exceptions.DatabaseError, match="division by zero"), read_scope() as reader:
+        reader.one("SELECT 1 / %s", (0,))
+    with read_scope() as reader:
+        assert reader.one("SELECT 2 AS two").two == 2
+
+
+def test_a_statements_answer_comes_back_in_one_piece() -> None:
+    """pg8000 sends a Flush after Parse, Bind and Execute; the server then answers each at once. Without them the
+    whole answer (ParseComplete to ReadyForQuery) is one write, read with one receive."""
+    with read_scope() as reader:
+        raw: Any = reader._dbapi
+        written = bytearray()
+        original = raw._sock.write
+        raw._sock.write = lambda data: (written.extend(data), original(data))[1]
+        try:
+            assert reader.one("SELECT %s::int + 1 AS n", (41,)).n == 42
+        finally:
+            raw._sock.write = original
+    kinds = []
+    while written:
+        kinds.append(chr(written[0]))
+        del written[: 1 + int.from_bytes(written[1:5], "big")]
+    assert kinds == ["P", "B", "D", "E", "S"], kinds  # no "H" (Flush) among them
 
 
 @pytest.mark.parametrize(

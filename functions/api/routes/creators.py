@@ -64,7 +64,7 @@ def register(router: Router) -> None:
         name, who, team = normalize_username(username), deps.claims(ctx), deps.requested_team(ctx)
         etags = ctx.header("If-None-Match") or ""
         with read_scope() as db:  # one round trip (reads.cached_view)
-            view = reads.cached_view(db_session=db, claims=who, team_id=team, username=name, if_none_match=etags)
+            view = reads.cached_view(db=db, claims=who, team_id=team, username=name, if_none_match=etags)
         if isinstance(view, reads.Miss):  # first sight, or a document to build: once, in a transaction
             with session_scope() as db:
                 view = reads.report_view(
