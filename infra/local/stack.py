@@ -42,6 +42,14 @@ DEAD_LETTER_HOLD = "dead-letter-hold"
 # function target -> source file: every function of infra/functions.py.
 FUNCTIONS: dict[str, str] = {f.target: f.source for f in DEPLOYED}
 
+# functions-framework starts gunicorn with 4 threads per CPU. Deployed, each instance takes one request at a time
+# (concurrency 1), so the count does not matter there. Here one API process stands in for many instances, and
+# threads beyond the CPUs only queue for Python's interpreter lock. Measured with bench-search's 32 clients on 2
+# CPUs: 8 threads p99 153-186 ms, 4 threads 91-138 ms, 2 threads 73-86 ms (docs/benchmarks.md). Twice the CPUs, not
+# once: a job's event stream holds a thread while it is open (up to 5 minutes), and a browser or two following jobs
+# must leave threads for everything else.
+SERVER_THREADS = {"api": {"THREADS": str(2 * (os.cpu_count() or 1))}}
+
 
 def _scheduler_pace() -> dict[str, str]:
     """FA_LOCAL_SCHEDULER_EVERY_S from the caller's shell reaches the scheduler (a faster local clock)."""
@@ -117,7 +125,7 @@ class Stack:
             self.env["FA_STRIPE__PRICES"] = json.dumps(provision.local_stripe_prices(postgres.url))
         step(len(services) + 2, total, "schema", "migrated to head", started)
         for i, (target, source) in enumerate(FUNCTIONS.items(), start=len(services) + 3):
-            function = Function(target, REPO / source, self.logs, self.env)
+            function = Function(target, REPO / source, self.logs, {**self.env, **SERVER_THREADS.get(target, {})})
             function.start()
             self.components.append(function)
             self.functions[target] = function

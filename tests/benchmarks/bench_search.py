@@ -131,7 +131,7 @@ def main() -> int:
         idle = p99
         rows.append(
             (
-                f"cached GET report, {CLIENTS} clients",
+                f"cached GET report, {CLIENTS} clients, {stack.functions['api'].env_vars.get('THREADS', '?')} threads",
                 f"p50 {p50:.1f} ms, p99 {p99:.1f} ms ({rps:.0f} req/s)",
                 ">= 300 req/s, p99 <= 100 ms",
                 f"{p99 / 100:.2f}x",
@@ -152,6 +152,7 @@ def main() -> int:
             rows.append(
                 ("304 revalidation, 1 client", f"p50 {p50:.2f} ms, p99 {p99:.1f} ms", "<= 1.5 ms", f"{p50 / 1.5:.2f}x")
             )
+            rows.append(inside_the_function(stack, "304"))
         else:
             rows.append(("304 revalidation, 1 client", "no ETag on this build", "<= 1.5 ms", "-"))
         p50, p99, rps = latency_run(api, "/v1/no-such-route", 1, None, 404)
@@ -163,11 +164,14 @@ def main() -> int:
                 "-",
             )
         )
+        rows.append(inside_the_function(stack, "404"))
         cached, hourly, first_sight = statements_per_request(env, names[0])
         counts = f"{cached} cached report, {hourly} with the hourly last-seen update, {first_sight} first sight"
         rows.append(("SQL statements per request", counts, "1 / 2", "-"))
         if READ_ONLY:
-            rows.append(threads_row(stack, api, f"/v1/creators/{names[0]}"))
+            cpus = os.cpu_count() or 1
+            for threads, label in ((4 * cpus, "functions-framework's default"), (cpus, "one per CPU")):
+                rows.append(threads_row(stack, api, f"/v1/creators/{names[0]}", threads, label))
             return report(rows)
         stop = threading.Event()
         with ThreadPoolExecutor(1) as busy:
@@ -217,11 +221,23 @@ def main() -> int:
     return report(rows)
 
 
-def threads_row(stack: Stack, api: Api, path: str) -> tuple[str, str, str, str]:
-    """The 32-client run again, the API restarted with as many gunicorn threads as CPUs. functions-framework
-    starts 4 per CPU: here 8 Python threads contend for one interpreter lock on 2 CPUs shared with Postgres and this
-    client, and the tail grows with them. (Deployed, each instance takes one request at a time.)"""
-    function, threads = stack.functions["api"], os.cpu_count() or 1
+def inside_the_function(stack: Stack, status: str) -> tuple[str, str, str, str]:
+    """The server's own share of the 1-client run just made: the request log's latency (shared.http.router: from
+    the router's first line to its last) over the last REQUESTS lines with this status. The rest of the client's
+    time is gunicorn, the Flask wrapper, the client and the machine handing the CPUs between them."""
+    lines = (stack.logs / f"{stack.functions['api'].name}.log").read_text().splitlines()
+    logged = [json.loads(line)["httpRequest"] for line in lines if line.startswith("{") and '"httpRequest"' in line]
+    latencies = [float(r["latency"].rstrip("s")) * 1000 for r in logged if str(r["status"]) == status][-REQUESTS:]
+    p50 = statistics.median(latencies) if latencies else float("nan")
+    return (f"  of which inside the function ({status})", f"p50 {p50:.2f} ms (request log)", "-", "-")
+
+
+def threads_row(stack: Stack, api: Api, path: str, threads: int, label: str) -> tuple[str, str, str, str]:
+    """The 32-client run again, the API restarted with `threads` gunicorn threads. The local stack runs it with two
+    per CPU (infra/local/stack.py SERVER_THREADS); functions-framework's own default is four per CPU, and more
+    Python threads than CPUs contend for one interpreter lock on CPUs shared with Postgres and this client.
+    (Deployed, each instance takes one request at a time.)"""
+    function = stack.functions["api"]
     function.stop()
     function.env_vars = {**function.env_vars, "THREADS": str(threads)}
     function.start()
@@ -229,7 +245,7 @@ def threads_row(stack: Stack, api: Api, path: str) -> tuple[str, str, str, str]:
     api.call("GET", path)  # warm
     p50, p99, rps = latency_run(api, path)
     return (
-        f"same, {threads} server threads (= CPUs)",
+        f"same, {threads} server threads ({label})",
         f"p50 {p50:.1f} ms, p99 {p99:.1f} ms ({rps:.0f} req/s)",
         "p99 <= 100 ms",
         f"{p99 / 100:.2f}x",
