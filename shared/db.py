@@ -113,15 +113,19 @@ class Reader:
         return cls(db_session.connection().connection.dbapi_connection)
 
     def one(self, statement: str, params: Sequence[Any] = ()) -> Any | None:
+        """The first row (None when there is none); the statement must return rows."""
         cursor = self._dbapi.cursor()
         try:
             cursor.execute(statement, params)
+            if cursor.description is None:
+                raise TypeError(f"Reader.one needs a statement that returns rows (use run): {statement[:60]!r}")
             row = cursor.fetchone()
             return None if row is None else _row_type(tuple(column[0] for column in cursor.description))(*row)
         finally:
             cursor.close()
 
     def run(self, statement: str, params: Sequence[Any] = ()) -> None:
+        """A statement whose rows, if any, are not wanted."""
         cursor = self._dbapi.cursor()
         try:
             cursor.execute(statement, params)

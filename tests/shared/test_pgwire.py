@@ -178,6 +178,8 @@ def test_a_connection_lost_under_read_scope_is_discarded_and_reported_as_such() 
 def test_an_error_in_read_scope_leaves_the_connection_usable() -> None:
     with pytest.raises(pg8000.exceptions.DatabaseError, match="division by zero"), read_scope() as reader:
         reader.one("SELECT 1 / %s", (0,))
+    with pytest.raises(TypeError, match="use run"), read_scope() as reader:
+        reader.one("SET LOCAL work_mem = '8MB'")  # no rows to return
     with read_scope() as reader:
         assert reader.one("SELECT 2 AS two").two == 2
 
