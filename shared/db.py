@@ -164,13 +164,19 @@ def read_scope() -> Iterator[Reader]:
 
 def _lost(engine: Engine, raw: Any, exc: Exception) -> bool:
     """A socket error, a driver error SQLAlchemy's dialect reads as a disconnect, or the server ending the
-    session (FATAL, as a restart's 'terminating connection' 57P01)."""
+    session."""
     if isinstance(exc, ConnectionError):
         return True
     if not isinstance(exc, engine.dialect.loaded_dbapi.Error):
         return False
+    return bool(engine.dialect.is_disconnect(exc, raw, None) or server_ended_session(exc))
+
+
+def server_ended_session(exc: BaseException) -> bool:
+    """A driver error carrying the server's FATAL (a restart's 'terminating connection', 57P01): the session is gone,
+    though SQLAlchemy's pg8000 dialect does not read it as a disconnect."""
     details = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
-    return bool(engine.dialect.is_disconnect(exc, raw, None) or details.get("S") == "FATAL")
+    return details.get("S") == "FATAL"
 
 
 def advisory_lock(db_session: Session, key: str) -> None:

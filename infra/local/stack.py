@@ -42,13 +42,19 @@ DEAD_LETTER_HOLD = "dead-letter-hold"
 # function target -> source file: every function of infra/functions.py.
 FUNCTIONS: dict[str, str] = {f.target: f.source for f in DEPLOYED}
 
-# functions-framework starts gunicorn with 4 threads per CPU. Deployed, each instance takes one request at a time
-# (concurrency 1), so the count does not matter there. Here one API process stands in for many instances, and
-# threads beyond the CPUs only queue for Python's interpreter lock. Measured with bench-search's 32 clients on 2
-# CPUs: 8 threads p99 153-186 ms, 4 threads 91-138 ms, 2 threads 73-86 ms (docs/benchmarks.md). Twice the CPUs, not
-# once: a job's event stream holds a thread while it is open (up to 5 minutes), and a browser or two following jobs
-# must leave threads for everything else.
-SERVER_THREADS = {"api": {"THREADS": str(2 * (os.cpu_count() or 1))}}
+
+def _server_threads(target: str) -> dict[str, str]:
+    """The local API's gunicorn threads: one per CPU (at least 2), or FA_LOCAL_API_THREADS from the caller's shell.
+
+    functions-framework starts 4 per CPU. Deployed, each instance takes one request at a time (concurrency 1), so
+    the count does not matter there. Here one API process stands in for many instances, and threads beyond the CPUs
+    only queue for Python's interpreter lock. p99 with bench-search's 32 clients on 2 CPUs, over the runs of
+    2026-11-27 (docs/benchmarks.md): 8 threads 153-297 ms, 4 threads 91-138 ms, 2 threads 73-91 ms. A job's event
+    stream holds a thread while it is open (until the job ends, at most 5 minutes): to follow several jobs at once,
+    set FA_LOCAL_API_THREADS higher."""
+    if target != "api":
+        return {}
+    return {"THREADS": os.environ.get("FA_LOCAL_API_THREADS") or str(max(2, os.cpu_count() or 1))}
 
 
 def _scheduler_pace() -> dict[str, str]:
@@ -125,7 +131,7 @@ class Stack:
             self.env["FA_STRIPE__PRICES"] = json.dumps(provision.local_stripe_prices(postgres.url))
         step(len(services) + 2, total, "schema", "migrated to head", started)
         for i, (target, source) in enumerate(FUNCTIONS.items(), start=len(services) + 3):
-            function = Function(target, REPO / source, self.logs, {**self.env, **SERVER_THREADS.get(target, {})})
+            function = Function(target, REPO / source, self.logs, {**self.env, **_server_threads(target)})
             function.start()
             self.components.append(function)
             self.functions[target] = function

@@ -116,13 +116,16 @@ def validation_problem(exc: ValidationError, where: str) -> errors.InvalidInput:
 
 
 def _connection_lost(exc: Exception) -> bool:
-    """A socket error, or a database error SQLAlchemy marked as a lost connection. (SQLAlchemy is imported only
-    here, once something failed: a cold instance does not pay for it before its first database request.)"""
+    """A socket error, or a database error SQLAlchemy marked as a lost connection or that carries the server's
+    FATAL (shared.db.read_scope raises ConnectionError for its own). (SQLAlchemy is imported only here, once
+    something failed: a cold instance does not pay for it before its first database request.)"""
     if isinstance(exc, ConnectionError):
         return True
     from sqlalchemy.exc import DBAPIError
 
-    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    from shared.db import server_ended_session
+
+    return isinstance(exc, DBAPIError) and (bool(exc.connection_invalidated) or server_ended_session(exc.orig))
 
 
 class Router:

@@ -170,7 +170,7 @@ def main() -> int:
         rows.append(("SQL statements per request", counts, "1 / 2", "-"))
         if READ_ONLY:
             cpus = os.cpu_count() or 1
-            for threads, label in ((4 * cpus, "functions-framework's default"), (cpus, "one per CPU")):
+            for threads, label in ((4 * cpus, "functions-framework's default"), (2 * cpus, "two per CPU")):
                 rows.append(threads_row(stack, api, f"/v1/creators/{names[0]}", threads, label))
             return report(rows)
         stop = threading.Event()
@@ -233,7 +233,7 @@ def inside_the_function(stack: Stack, status: str) -> tuple[str, str, str, str]:
 
 
 def threads_row(stack: Stack, api: Api, path: str, threads: int, label: str) -> tuple[str, str, str, str]:
-    """The 32-client run again, the API restarted with `threads` gunicorn threads. The local stack runs it with two
+    """The 32-client run again, the API restarted with `threads` gunicorn threads. The local stack runs it with one
     per CPU (infra/local/stack.py SERVER_THREADS); functions-framework's own default is four per CPU, and more
     Python threads than CPUs contend for one interpreter lock on CPUs shared with Postgres and this client.
     (Deployed, each instance takes one request at a time.)"""

@@ -180,3 +180,30 @@ def test_formatter_keeps_extra_fields_and_stack_traces() -> None:
     assert entry["message"] == "failed job"
     assert entry["job_id"] == "j-1"
     assert "ValueError: boom" in entry["stack_trace"]
+
+
+def _server_error(severity: str) -> Exception:
+    """What SQLAlchemy raises for a pg8000 error carrying the server's message (FATAL: the session is gone)."""
+    import pg8000.exceptions
+    from sqlalchemy.exc import OperationalError
+
+    message = {"S": severity, "V": severity, "C": "57P01", "M": "terminating connection due to administrator command"}
+    return OperationalError("SELECT 1", {}, pg8000.exceptions.DatabaseError(message))
+
+
+calls: list[str] = []
+
+
+@router.get("/ended/{severity}")
+def ended(ctx: RequestContext, severity: str) -> None:
+    calls.append(severity)
+    if len(calls) == 1:
+        raise _server_error(severity)
+
+
+@pytest.mark.usefixtures("db")  # the retry drops the engine's pooled connections
+@pytest.mark.parametrize(("severity", "status", "tries"), [("FATAL", 204, 2), ("ERROR", 500, 1)])
+def test_a_read_whose_session_the_server_ended_is_tried_once_more(severity: str, status: int, tries: int) -> None:
+    calls.clear()
+    assert client.get(f"/ended/{severity}").status_code == status
+    assert calls == [severity] * tries
