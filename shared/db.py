@@ -172,10 +172,10 @@ def _lost(engine: Engine, raw: Any, exc: Exception) -> bool:
     return bool(engine.dialect.is_disconnect(exc, raw, None) or server_ended_session(exc))
 
 
-def server_ended_session(exc: BaseException) -> bool:
+def server_ended_session(exc: BaseException | None) -> bool:
     """A driver error carrying the server's FATAL (a restart's 'terminating connection', 57P01): the session is gone,
     though SQLAlchemy's pg8000 dialect does not read it as a disconnect."""
-    details = exc.args[0] if exc.args and isinstance(exc.args[0], dict) else {}
+    details = exc.args[0] if exc is not None and exc.args and isinstance(exc.args[0], dict) else {}
     return details.get("S") == "FATAL"
 
 
