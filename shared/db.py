@@ -151,14 +151,13 @@ def read_scope() -> Iterator[Reader]:
     try:
         raw.autocommit = True
         yield Reader(raw)
-        raw.autocommit = False  # the pool hands it out transactional again
     except Exception as exc:
-        raw.autocommit = False
         if _lost(engine, raw, exc):
             pooled.invalidate(exc)  # closed now, replaced at the next checkout
             raise ConnectionError(f"database connection lost: {exc!r}") from exc
         raise
     finally:
+        raw.autocommit = False  # whatever happened, the pool hands it out transactional again
         pooled.close()
 
 

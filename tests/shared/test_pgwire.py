@@ -184,6 +184,19 @@ def test_an_error_in_read_scope_leaves_the_connection_usable() -> None:
         assert reader.one("SELECT 2 AS two").two == 2
 
 
+class Interrupted(BaseException):
+    """Not an Exception: as KeyboardInterrupt or a worker's timeout signal would end the block."""
+
+
+def test_read_scope_hands_the_connection_back_transactional_however_the_block_ends() -> None:
+    with pytest.raises(Interrupted), read_scope() as reader:
+        raw: Any = reader._dbapi
+        raise Interrupted
+    assert not raw.autocommit
+    with session_scope() as db:
+        assert db.connection().connection.dbapi_connection is raw  # the same one, back in the pool
+
+
 def test_a_statements_answer_comes_back_in_one_piece() -> None:
     """pg8000 sends a Flush after Parse, Bind and Execute; the server then answers each at once. Without them the
     whole answer (ParseComplete to ReadyForQuery) is one write, read with one receive."""
