@@ -28,7 +28,7 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 typecheck: setup
-	$(VENV)/bin/mypy shared functions infra gpu_inference
+	$(VENV)/bin/mypy shared functions infra gpu_inference tests/benchmarks
 
 tick: setup  ## fire one schedule entry on the running local stack: make tick TASK=discovery (or reap_stale_jobs, ...)
 	$(PY) -m infra.local.scheduler tick $(TASK)

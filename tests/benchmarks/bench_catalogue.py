@@ -20,7 +20,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Table, create_engine, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateIndex, DropIndex
 
@@ -129,12 +130,18 @@ def clusters(session: Session) -> None:
         )
 
 
-def fill(engine: object, lo: int, hi: int) -> float:
+def _table() -> Table:
+    table = CreatorVector.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+def fill(engine: Engine, lo: int, hi: int) -> float:
     """Insert rows lo..hi; the HNSW indexes (the one for all and the per-language ones) are dropped first and built
     again after, as for any bulk load (one insert at a time into a graph is several times slower). Returns the
     index builds' seconds."""
-    hnsw = [index for index in CreatorVector.__table__.indexes if index.dialect_options["postgresql"]["using"]]
-    with Session(bind=engine) as session, session.begin():  # type: ignore[call-overload]
+    hnsw = [index for index in _table().indexes if index.dialect_options["postgresql"]["using"]]
+    with Session(bind=engine) as session, session.begin():
         for index in hnsw:
             session.execute(DropIndex(index, if_exists=True))
         for statement in FILL.strip().split(";\n"):
@@ -142,17 +149,17 @@ def fill(engine: object, lo: int, hi: int) -> float:
                 values = {"lo": lo, "hi": hi, "noise": 0.9, "clusters": CLUSTERS, "syllables": " ".join(SYLLABLES)}
                 session.execute(text(statement), {k: v for k, v in values.items() if f":{k}" in statement})
     started = time.perf_counter()
-    with Session(bind=engine) as session, session.begin():  # type: ignore[call-overload]
+    with Session(bind=engine) as session, session.begin():
         session.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
         for index in hnsw:
             session.execute(CreateIndex(index))
     built = time.perf_counter() - started
-    with engine.connect() as conn:  # type: ignore[attr-defined]
+    with engine.connect() as conn:
         distinct = conn.execute(text("SELECT count(DISTINCT followers) FROM creator_search")).scalar_one()
     # The followers come from a LATERAL subquery that names the row (`0 * n`): without it the planner may compute
     # it once for all rows, and every creator had the same follower count (runs before this check: some did).
     assert distinct > min(hi, 1_000) // 2, f"only {distinct} distinct follower counts: the generator degenerated"
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:  # type: ignore[attr-defined]
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE creator_search"))
         conn.execute(text("VACUUM ANALYZE creator_vectors"))
     return built
@@ -182,14 +189,22 @@ def search_queries(rng: random.Random, names: list[str]) -> list[tuple[str, Cata
     return out
 
 
-def timed(engine: object, scope: TeamScope, calls: list[Callable[[Session, TeamScope], object]]) -> list[float]:
+def timed(engine: Engine, scope: TeamScope, calls: list[Callable[[Session, TeamScope], object]]) -> list[float]:
     times = []
     for call in calls:
-        with Session(bind=engine) as session, session.begin():  # type: ignore[call-overload]
+        with Session(bind=engine) as session, session.begin():
             started = time.perf_counter()
             call(session, scope)
             times.append((time.perf_counter() - started) * 1000)
     return times
+
+
+def searching(query: CatalogueQuery) -> Callable[[Session, TeamScope], object]:
+    return lambda session, scope: search.search(db_session=session, scope=scope, query=query)
+
+
+def looking_alike(seed: str, query: LookalikesQuery) -> Callable[[Session, TeamScope], object]:
+    return lambda session, scope: lookalikes.lookalikes(db_session=session, scope=scope, seeds=[seed], query=query)
 
 
 def pct(values: list[float], q: float) -> float:
@@ -198,7 +213,7 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
 
 
-def recall(engine: object, seeds: list[int]) -> float:
+def recall(engine: Engine, seeds: list[int]) -> float:
     """Recall@10 of the HNSW scan (ef_search as the service sets it) against exact search, same seeds."""
     hits = total = 0
     query = (
@@ -206,17 +221,17 @@ def recall(engine: object, seeds: list[int]) -> float:
         "ORDER BY embedding <=> (SELECT embedding FROM creator_vectors WHERE creator_id = :seed) LIMIT 10"
     )
     for seed in seeds:
-        with Session(bind=engine) as session, session.begin():  # type: ignore[call-overload]
+        with Session(bind=engine) as session, session.begin():
             session.execute(text(f"SET LOCAL hnsw.ef_search = {lookalikes.EF_SEARCH}"))
             approx = set(session.scalars(text(query), {"seed": seed}))
-        with Session(bind=engine) as session, session.begin():  # type: ignore[call-overload]
+        with Session(bind=engine) as session, session.begin():
             session.execute(text("SET LOCAL enable_indexscan = off"))
             exact = set(session.scalars(text(query), {"seed": seed}))
         hits, total = hits + len(approx & exact), total + len(exact)
     return hits / total
 
 
-def filtered_recall(engine: object, scope: TeamScope, seeds: list[str]) -> tuple[float, float, float]:
+def filtered_recall(engine: Engine, scope: TeamScope, seeds: list[str]) -> tuple[float, float, float]:
     """Recall@10 of filtered lookalikes (the service, as the API runs it) against exact search with the same filter,
     for seeds whose own languages pass the filter and for seeds whose languages do not; and how much further the
     service's 10th creator is than the exact 10th (mean, in %), which says what a missed neighbour costs."""
@@ -233,7 +248,7 @@ def filtered_recall(engine: object, scope: TeamScope, seeds: list[str]) -> tuple
     gaps: list[float] = []
     short: list[str] = []
     for seed in seeds:
-        with Session(bind=engine) as session, session.begin():  # type: ignore[call-overload]
+        with Session(bind=engine) as session, session.begin():
             found = lookalikes.lookalikes(db_session=session, scope=scope, seeds=[seed], query=query).items
             session.execute(text("SET LOCAL enable_indexscan = off"))
             exact = session.execute(exact_sql, {"seed": seed}).all()
@@ -288,7 +303,7 @@ def main() -> int:
                 f"HNSW index built in {built:.1f} s",
                 file=sys.stderr,
             )
-            with engine.connect() as conn:  # type: ignore[attr-defined]
+            with engine.connect() as conn:
                 sample = conn.execute(
                     text("SELECT creator_id, username FROM creator_search TABLESAMPLE BERNOULLI (2) REPEATABLE (3)")
                 ).all()
@@ -297,15 +312,11 @@ def main() -> int:
             # and reads its index pages, once per process (what a fresh instance pays), and would otherwise be half
             # of the three samples that make a kind's p99. Its own generator: the timed queries stay the same.
             firsts = search_queries(random.Random(size), names)[: len(KINDS)]
-            first_ms = timed(
-                engine, scope, [lambda s, sc, q=q: search.search(db_session=s, scope=sc, query=q) for _, q in firsts]
-            )
+            first_ms = timed(engine, scope, [searching(q) for _, q in firsts])
             cold_rows.append((size, [(kind, ms) for (kind, _), ms in zip(firsts, first_ms, strict=True)]))
             process.settle()  # what the API does after a request that imported modules (shared/process.py)
             queries = search_queries(rng, names)
-            search_ms = timed(
-                engine, scope, [lambda s, sc, q=q: search.search(db_session=s, scope=sc, query=q) for _, q in queries]
-            )
+            search_ms = timed(engine, scope, [searching(q) for _, q in queries])
             by_kind = {kind: [ms for (k, _), ms in zip(queries, search_ms, strict=True) if k == kind] for kind in KINDS}
             slowest = sorted(zip(search_ms, queries, strict=True), key=lambda pair: -pair[0])[:5]
             for ms, (kind, query) in slowest:  # what the p99 is made of
@@ -317,12 +328,7 @@ def main() -> int:
             look_ms = timed(
                 engine,
                 scope,
-                [
-                    lambda s, sc, name=name, q=(filtered if i % 2 else plain): lookalikes.lookalikes(
-                        db_session=s, scope=sc, seeds=[name], query=q
-                    )
-                    for i, (_, name) in enumerate(seeds)
-                ],
+                [looking_alike(name, filtered if i % 2 else plain) for i, (_, name) in enumerate(seeds)],
             )
             kinds_rows.append((size, by_kind, look_ms[0::2], look_ms[1::2]))
             rows.append((size, search_ms, look_ms, recall(loader, [creator_id for creator_id, _ in seeds[:100]])))
@@ -346,9 +352,9 @@ def main() -> int:
     for size, by_kind, plain_ms, filtered_ms in kinds_rows:
         for kind, values in [*by_kind.items(), ("lookalikes", plain_ms), ("lookalikes, filtered", filtered_ms)]:
             print(f"| {size:,} | {kind} | {pct(values, 50):.1f} ms | {pct(values, 99):.1f} ms |")
-    for size, firsts in cold_rows:
-        shown = ", ".join(f"{kind} {ms:.1f} ms" for kind, ms in firsts)
-        print(f"\nFirst query of each kind at {size:,} (not in the table above): {shown}")
+    for size, first_times in cold_rows:
+        listed = ", ".join(f"{kind} {ms:.1f} ms" for kind, ms in first_times)
+        print(f"\nFirst query of each kind at {size:,} (not in the table above): {listed}")
     print("\nFiltered lookalikes (min_followers=5000, languages=en,es) against exact search with the same filter:")
     for size, inside, outside, gap in filtered_rows:
         print(

@@ -285,7 +285,8 @@ def run(root: Path) -> int:
     # A job runs every task on every post and its comments: 12 posts, zero-shot as shipped (the shortlist).
     job_tasks = {**tasks, "categories": shortlisted(tasks)}
     job_comments = [text for texts in per_post[:12] for text in texts]
-    job, both = [], []
+    job: list[float] = []
+    both: list[float] = []
     for _ in range(REPEATS):  # alternated, so both see the same machine
         for out, routed in ((job, True), (both, False)):
             out.append(
