@@ -151,6 +151,11 @@ def count_stage_item(*, db_session: Session, job_id: uuid.UUID, stage: str, fail
     return update_stage(db_session=db_session, job_id=job_id, stage=stage, **fields)
 
 
+def stage_closed(job: Job, stage: str) -> bool:
+    """Whether `stage` takes no more items: it ended, or its job did (an item counted after that changes nothing)."""
+    return job.status in TERMINAL_STATUSES or job.stages[stage]["status"] in STAGE_TERMINAL
+
+
 def finish(*, db_session: Session, job_id: uuid.UUID, status: str, reason: str | None = None) -> Job:
     """Move a job to a terminal state once; later calls leave it as it is."""
     job = get(db_session=db_session, job_id=job_id, for_update=True)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from shared.billing import signup
 from shared.config import get_settings
+from shared.creators import documents
 from shared.credits import service as credits_service
 from shared.events import consumer, outbox
 from shared.events.schemas import MaintenanceRequested
@@ -48,12 +49,17 @@ def start_due_periods(*, db_session: Session) -> dict[str, Any]:
 
 
 def reap_stale_jobs(*, db_session: Session) -> dict[str, Any]:
-    """Make jobs stuck in flight terminal (a failed one refunds its charges)."""
+    """Make jobs stuck in flight terminal (a failed one refunds its charges). A job reaped before its CDN stage
+    landed gets its report rewritten here: the images that did land are otherwise in no document (the stage's
+    last image rewrites it, shared.media.flows)."""
     minutes = get_settings().maintenance.stale_job_minutes
     reaped = jobs_service.reap_stale(db_session=db_session, older_than=timedelta(minutes=minutes))
     for job in reaped:
         if job.status == "failed":
             jobs_flows.refund_charges(db_session=db_session, job_id=job.id, reason=job.reason or "timed out")
+        cdn = job.stages.get("cdn", {}).get("status")
+        if job.creator_id is not None and cdn is not None and cdn not in jobs_service.STAGE_TERMINAL:
+            documents.write(db_session=db_session, creator_id=job.creator_id)
     return {"reaped": [{"job_id": str(j.id), "status": j.status, "reason": j.reason} for j in reaped]}
 
 

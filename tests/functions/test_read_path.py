@@ -1,4 +1,5 @@
-"""The read path: a stored report document that every stage rewrites, served in one statement with an ETag."""
+"""The read path: a stored report document that every stage rewrites when it lands, served in one statement with
+an ETag."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from functions_framework import create_app
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.pool import NullPool
 
@@ -20,6 +22,7 @@ from shared.creators import report as reports
 from shared.creators.models import Creator
 from shared.db import get_engine, session_scope
 from shared.pgwire import recorded as statements
+from tests.fixtures.envelopes import pubsub_body
 from tests.fixtures.pipeline import push, run_scrape, search
 from tests.fixtures.wire import round_trips
 
@@ -48,9 +51,12 @@ def test_every_stage_rewrites_the_document_and_the_get_shows_it(api, bearer, pip
     assert first.headers["ETag"] == 'W/"r1-u-f1"' and first.headers["Cache-Control"] == "private, no-cache"
     assert all(not image["cdn_urls"] for post in first.json["report"]["posts"] for image in post["images"])
 
-    for n, message in enumerate(cdn_messages, start=1):  # each re-hosted image is a new version
+    *before_last, last = cdn_messages
+    for message in before_last:  # the CDN stage has not landed: the document stays as it is
         assert push("cdn", message, f"cdn-{message['asset_id']}") == 204
-        assert version("fitwithmaya") == after_scrape + n
+        assert version("fitwithmaya") == after_scrape
+    assert push("cdn", last, f"cdn-{last['asset_id']}") == 204  # the stage's last image: one rewrite for all
+    assert version("fitwithmaya") == after_scrape + 1
     after_cdn = get(api, brand, "fitwithmaya", etag=first.headers["ETag"])
     assert after_cdn.status_code == 200, "the old ETag no longer matches"
     assert all(image["cdn_urls"] for post in after_cdn.json["report"]["posts"] for image in post["images"])
@@ -62,13 +68,13 @@ def test_every_stage_rewrites_the_document_and_the_get_shows_it(api, bearer, pip
         analysis_flows.record(
             db_session=db, job_id=uuid.UUID(job["id"]), creator_id=creator_id, posts=posts, runs=[run]
         )
-    assert version("fitwithmaya") == after_scrape + len(cdn_messages) + 1
+    assert version("fitwithmaya") == after_scrape + 2
     analysed = get(api, brand, "fitwithmaya").json["report"]
     assert analysed["posts"][0]["analysis"]["language"]["result"]["label"] == "en"
 
     assert push("insights", {"job_id": job["id"], "creator_id": creator_id}, f"analyzed-{unique}") == 204
     final = get(api, brand, "fitwithmaya")
-    assert version("fitwithmaya") == after_scrape + len(cdn_messages) + 2
+    assert version("fitwithmaya") == after_scrape + 3
     assert final.json["report"]["insights"]["status"] == "complete"
 
     # Golden: what the stored document serves is what the assembler makes from the same rows, now.
@@ -97,6 +103,28 @@ def test_every_stage_rewrites_the_document_and_the_get_shows_it(api, bearer, pip
     # Revalidation: an unchanged report answers 304 with no body.
     again = get(api, brand, "fitwithmaya", etag=final.headers["ETag"])
     assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == final.headers["ETag"]
+
+
+def hosted_images(report: dict[str, Any]) -> int:
+    images = [report["profile"]["avatar"], *(image for post in report["posts"] for image in post["images"])]
+    return sum(1 for image in images if image and image["cdn_urls"])
+
+
+def test_a_job_reaped_before_its_cdn_stage_landed_shows_its_images_and_late_ones(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    brand = bearer()
+    job = search(api, brand, "fitwithmaya").json["job"]
+    *landed, late = run_scrape(pipeline, job, unique, cdn=True)  # one image's message is held back
+    for message in landed:
+        assert push("cdn", message, f"cdn-{message['asset_id']}") == 204
+    assert hosted_images(get(api, brand, "fitwithmaya").json["report"]) == 0  # the stage has not landed
+    with session_scope() as db:
+        db.execute(text("UPDATE jobs SET updated_at = now() - interval '2 hours'"))
+    maintenance = create_app("maintenance", "functions/maintenance/main.py").test_client()
+    assert maintenance.post("/", json=pubsub_body({"task": "reap_stale_jobs"}, f"reap-{unique}")).status_code == 204
+    assert api.get(f"/v1/jobs/{job['id']}", headers=brand).json["status"] == "partial"
+    assert hosted_images(get(api, brand, "fitwithmaya").json["report"]) == len(landed)
+    assert push("cdn", late, f"cdn-{late['asset_id']}") == 204  # after the job ended: into the report at once
+    assert hosted_images(get(api, brand, "fitwithmaya").json["report"]) == len(landed) + 1
 
 
 def test_a_locked_team_gets_the_preview_and_no_report_field(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
