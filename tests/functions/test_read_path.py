@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +22,9 @@ from shared.creators import documents
 from shared.creators import report as reports
 from shared.creators.models import Creator
 from shared.db import get_engine, session_scope
+from shared.events.schemas import CreatorAnalyzed
+from shared.insights import flows as insights_flows
+from shared.jobs import service as jobs_service
 from shared.pgwire import recorded as statements
 from tests.fixtures.envelopes import pubsub_body
 from tests.fixtures.pipeline import push, run_scrape, search
@@ -125,6 +129,55 @@ def test_a_job_reaped_before_its_cdn_stage_landed_shows_its_images_and_late_ones
     assert hosted_images(get(api, brand, "fitwithmaya").json["report"]) == len(landed)
     assert push("cdn", late, f"cdn-{late['asset_id']}") == 204  # after the job ended: into the report at once
     assert hosted_images(get(api, brand, "fitwithmaya").json["report"]) == len(landed) + 1
+
+
+def waiting_on_a_lock() -> int:
+    with session_scope() as db:
+        return int(
+            db.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+        )
+
+
+def test_insights_landing_with_the_cdn_stages_last_image_do_not_deadlock(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    """The CDN stage's last image holds its job's row while it rewrites the report. Insights landing at that moment
+    must not hold the report's row while it waits for the job's, or Postgres aborts one of them (40P01). Today the
+    insights row's foreign key takes the job row (key share) before the report is written; writing the report
+    first deadlocks here (checked)."""
+    brand = bearer()
+    job = search(api, brand, "fitwithmaya").json["job"]
+    run_scrape(pipeline, job, unique)
+    job_id = uuid.UUID(job["id"])
+    with session_scope() as db:  # an analysis landed, so insights have something to compute and write
+        creator_id = db.scalar(select(Creator.id).where(Creator.username == "fitwithmaya"))
+        posts = analysis_flows.posts_of(db_session=db, creator_id=creator_id)
+        run = analysis_flows.ModelRun("language", "m", "r1", [{"label": "en", "score": 0.9}] * len(posts))
+        analysis_flows.record(db_session=db, job_id=job_id, creator_id=creator_id, posts=posts, runs=[run])
+    failures: list[Exception] = []
+
+    def insights() -> None:
+        try:
+            with session_scope() as db:
+                insights_flows.apply(db_session=db, event=CreatorAnalyzed(job_id=job_id, creator_id=creator_id))
+        except Exception as exc:  # a deadlock lands here or in the other transaction
+            failures.append(exc)
+
+    other = threading.Thread(target=insights)
+    with session_scope() as db:  # what the stage's last image does (shared.media.flows): the job row, then the report
+        jobs_service.get(db_session=db, job_id=job_id, for_update=True)
+        other.start()
+        deadline = time.monotonic() + 30
+        while not waiting_on_a_lock():  # insights now waits for a row this transaction holds
+            assert time.monotonic() < deadline, "insights never reached a lock"
+            time.sleep(0.02)
+        documents.write(db_session=db, creator_id=creator_id)
+    other.join(30)
+    assert not failures, failures
+    assert version("fitwithmaya") == 4  # scrape, analysis, this rewrite, then insights'
 
 
 def test_a_locked_team_gets_the_preview_and_no_report_field(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
