@@ -21,6 +21,7 @@ from shared.creators import report as reports
 from shared.credits.unlocks import UNLOCK_ACTION
 from shared.db import Reader
 from shared.errors import NotFound
+from shared.etags import none_match_holds
 from shared.teams.scope import TeamScope
 
 # Both statements live in database functions (migration 0013): PL/pgSQL keeps their plans per connection, which
@@ -96,7 +97,7 @@ def _served(
     if row.creator_id is None:
         raise NotFound(f"no creator @{username} yet: search for it first")
     view = _view(row, if_none_match)
-    if view is None:  # same version, but the unlock state or price changed: the body after all
+    if view is None:  # same version, but the unlock state, price or freshness changed: the body after all
         view = _view(_hot_row(db, claims.sub, team_id, username, None), if_none_match)
     assert view is not None
     return view
@@ -121,18 +122,21 @@ def _view(row: Any, if_none_match: str) -> ReportView | None:
     state = "u" if row.unlocked else f"l{row.unlock_credits}"
     etag = f'W/"r{row.version}-{state}-f{int(fresh.fresh)}"'
     kind = "report" if row.unlocked else "preview"
-    if etag in {tag.strip() for tag in if_none_match.split(",")}:
+    if none_match_holds(etag, if_none_match):
         return ReportView(None, etag, kind)
     if row.unlocked:
         if row.document_text is None:
             return None
         return ReportView(documents.full_body_text(row.document_text, fresh), etag, kind)
+    if row.profile is None:  # the version was known: the statement sent no profile either
+        return None
     preview = documents.preview_body(row.profile, fresh, action=UNLOCK_ACTION, credits=int(row.unlock_credits or 0))
     return ReportView(json.dumps({"kind": "preview", "preview": preview}), etag, kind)
 
 
 def _known_version(if_none_match: str) -> int | None:
-    found = re.search(r'"r(\d+)-', if_none_match)
+    """The document version the caller's ETag names; None for none, or for digits no bigint holds (not ours)."""
+    found = re.search(r'"r(\d{1,18})-', if_none_match)
     return int(found.group(1)) if found else None
 
 

@@ -24,6 +24,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Request, Response
 
 from shared import errors, process
+from shared.etags import none_match_holds
 from shared.http import cors
 from shared.http.problems import InternalError, MethodNotAllowed, PayloadTooLarge, problem_response
 from shared.logs import LogContext, bind_context, configure_logging, parse_trace_header
@@ -89,8 +90,7 @@ class Route:
 
 def _conditional(request: Request, result: Cacheable) -> Response:
     headers = {"ETag": result.etag, "Cache-Control": result.cache_control, "Vary": "Authorization, X-Team-Id"}
-    wanted = {tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")}
-    if result.etag.removeprefix("W/") in wanted or "*" in wanted or result.body is None:
+    if none_match_holds(result.etag, request.headers.get("If-None-Match", "")) or result.body is None:
         return Response(status=304, headers=headers)
     return Response(result.body, status=200, mimetype="application/json", headers=headers)
 
