@@ -89,8 +89,12 @@ class Route:
 
 
 def _conditional(request: Request, result: Cacheable) -> Response:
+    """304 for a GET or HEAD whose If-None-Match holds. A POST that answers with a report (a search that found fresh
+    data) is not revalidated: its ETag is the report's, not the search's, and a 304 to a POST would tell the caller
+    nothing it could use (RFC 9110 §13.1.2 allows 304 for GET and HEAD only)."""
     headers = {"ETag": result.etag, "Cache-Control": result.cache_control, "Vary": "Authorization, X-Team-Id"}
-    if none_match_holds(result.etag, request.headers.get("If-None-Match", "")) or result.body is None:
+    conditional = request.method in ("GET", "HEAD")
+    if result.body is None or (conditional and none_match_holds(result.etag, request.headers.get("If-None-Match", ""))):
         return Response(status=304, headers=headers)
     return Response(result.body, status=200, mimetype="application/json", headers=headers)
 

@@ -91,3 +91,13 @@ def test_if_none_match_is_compared_weakly_and_a_foreign_tag_is_only_a_miss(api, 
     assert response.status_code == status, response.data
     assert response.headers["ETag"] == 'W/"r1-l25-f1"'
     assert (response.data == b"") if status == 304 else (response.json["kind"] == "preview")
+
+
+def test_a_search_that_finds_fresh_data_answers_a_post_with_the_body_whatever_its_if_none_match(api, bearer) -> None:  # type: ignore[no-untyped-def]
+    held("nano_bakes")
+    brand = bearer()
+    etag = get(api, brand).headers["ETag"]
+    found = api.post("/v1/creators/nano_bakes/search", headers={**brand, "If-None-Match": etag})
+    assert found.status_code == 200 and found.json["kind"] == "preview", found.data
+    assert found.headers["ETag"] == etag  # the report's ETag: the next GET can revalidate with it
+    assert get(api, brand, etag).status_code == 304
