@@ -24,8 +24,10 @@ from shared.errors import NotFound
 from shared.etags import none_match_holds
 from shared.teams.scope import TeamScope
 
-# Both statements live in database functions (migration 0013): PL/pgSQL keeps their plans per connection, which
-# Supabase's transaction pooler allows and named prepared statements it does not. Planning was most of their cost.
+# Both statements live in database functions (migrations 0013, 0015 and 0016): PL/pgSQL keeps their plans per
+# connection, which Supabase's transaction pooler allows and named prepared statements it does not. Planning was
+# most of their cost. A row carries the document only for a team with the creator unlocked, the profile only for
+# one without, and neither when the caller's ETag names the stored version.
 # They go through shared.db.Reader (the driver's %s placeholders): (user, team, username, action, known version)
 # and (team, creator, action, known version).
 HOT_PATH = "SELECT * FROM report_for_caller(CAST(%s AS uuid), CAST(%s AS uuid), %s, %s, CAST(%s AS bigint))"
@@ -103,14 +105,20 @@ def _served(
     return view
 
 
-def scoped_view(*, db_session: Session, scope: TeamScope, creator_id: int) -> ReportView:
-    """The same view for a caller already resolved (a search that finds fresh data): one statement."""
-    db, values = Reader.on(db_session), (scope.team_id, creator_id, UNLOCK_ACTION, None)
-    row = db.one(SCOPED, values)
+def scoped_view(*, db_session: Session, scope: TeamScope, creator_id: int, if_none_match: str = "") -> ReportView:
+    """The same view for a caller already resolved, in one statement: a search that finds fresh data, and a job's
+    stream, which passes the last ETag it sent (`if_none_match`) so that nothing but the ETag travels until it
+    changes."""
+    db = Reader.on(db_session)
+
+    def read(known: int | None) -> Any:
+        return db.one(SCOPED, (scope.team_id, creator_id, UNLOCK_ACTION, known))
+
+    row = read(_known_version(if_none_match))
     if row is None or row.version is None:
         documents.write(db_session=db_session, creator_id=creator_id)
-        row = db.one(SCOPED, values)
-    view = _view(row, "")
+        row = read(None)
+    view = _view(row, if_none_match) or _view(read(None), if_none_match)  # as _served: the body after all
     assert view is not None
     return view
 

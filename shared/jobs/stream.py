@@ -19,9 +19,10 @@ Progress = tuple[JobOut, str | None]  # the job, and its creator report's ETag f
 
 
 def progress_events(
-    first: Progress, reload: Callable[[], Progress], *, max_s: float = MAX_S, poll_s: float = POLL_S
+    first: Progress, reload: Callable[[str | None], Progress], *, max_s: float = MAX_S, poll_s: float = POLL_S
 ) -> Iterator[str]:
-    """SSE frames for one job; `reload` reads it again (in its own short transaction) between polls."""
+    """SSE frames for one job; `reload(last_etag)` reads it again (in its own short transaction) between polls,
+    told the last report ETag sent so that it can leave an unchanged report in the database."""
     last, last_etag, deadline, (job, etag) = None, None, time.monotonic() + max_s, first
     while True:
         payload = job.model_dump_json()
@@ -36,4 +37,4 @@ def progress_events(
             return
         time.sleep(poll_s)
         yield ": keep-alive\n\n"
-        job, etag = reload()
+        job, etag = reload(last_etag)

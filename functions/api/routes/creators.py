@@ -29,13 +29,16 @@ def _job(ctx: RequestContext, raw: str) -> JobOut:
         return JobOut.model_validate(job)
 
 
-def _progress(ctx: RequestContext, raw: str) -> jobs_stream.Progress:
-    """The job, and the ETag its creator's report has for the caller's team (one more statement)."""
+def _progress(ctx: RequestContext, raw: str, last_etag: str | None = None) -> jobs_stream.Progress:
+    """The job, and the ETag its creator's report has for the caller's team (one more statement; the report itself
+    stays in the database while `last_etag`, the last one the stream sent, still holds)."""
     with session_scope() as db:
         _, scope = deps.scope(ctx, db)
         job = jobs_service.get_for_team(db_session=db, scope=scope, job_id=deps.parse_uuid(raw, "job id"))
-        etag = reads.scoped_view(db_session=db, scope=scope, creator_id=job.creator_id).etag if job.creator_id else None
-        return JobOut.model_validate(job), etag
+        if job.creator_id is None:
+            return JobOut.model_validate(job), None
+        view = reads.scoped_view(db_session=db, scope=scope, creator_id=job.creator_id, if_none_match=last_etag or "")
+        return JobOut.model_validate(job), view.etag
 
 
 def register(router: Router) -> None:
@@ -87,7 +90,7 @@ def register(router: Router) -> None:
         """Server-Sent Events: a `progress` event whenever the job changes, then `end` at a terminal state."""
         first = _progress(ctx, job_id)
         return Response(
-            jobs_stream.progress_events(first, lambda: _progress(ctx, job_id)),
+            jobs_stream.progress_events(first, lambda last_etag: _progress(ctx, job_id, last_etag)),
             mimetype="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )

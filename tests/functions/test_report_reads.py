@@ -1,5 +1,6 @@
-"""Revalidating a report (If-None-Match): when the stored version is unchanged but the ETag is not (an unlock that
-lapsed or landed, data that went stale), the caller gets the new body; a tag the API never made is only a miss."""
+"""Reading a report: what each read brings out of the database (only what the caller's team may see, nothing while
+its ETag holds), and revalidation: when the stored version is unchanged but the ETag is not (an unlock that lapsed
+or landed, data that went stale), the caller gets the new body; a tag the API never made is only a miss."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text
 
-from shared.creators import documents
+from shared.creators import documents, reads
 from shared.creators.models import Creator
 from shared.credits.models import UnlockedInfluencer
-from shared.db import session_scope
+from shared.db import Reader, session_scope
+from shared.jobs import stream
+from shared.jobs.schemas import JobOut
 from shared.teams.models import Team
+from shared.teams.scope import scope_for
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -34,10 +38,80 @@ def get(api: Any, headers: dict[str, str], etag: str | None = None) -> Any:
     return api.get("/v1/creators/nano_bakes", headers={**headers, **extra})
 
 
-def unlock_for(user: uuid.UUID, creator_id: int, expires_at: datetime) -> None:
+def personal_team(user: uuid.UUID) -> uuid.UUID:
     with session_scope() as db:
         team = db.scalar(select(Team.id).where(Team.created_by_user_id == user, Team.is_personal.is_(True)))
-        db.add(UnlockedInfluencer(team_id=team, creator_id=creator_id, expires_at=expires_at))
+        assert team is not None
+        return team
+
+
+def unlock_for(user: uuid.UUID, creator_id: int, expires_at: datetime) -> None:
+    with session_scope() as db:
+        db.add(UnlockedInfluencer(team_id=personal_team(user), creator_id=creator_id, expires_at=expires_at))
+
+
+def row_of(statement: str, values: tuple[Any, ...]) -> Any:
+    """The row one of the report functions returns (shared.creators.reads' statements), as the API reads it."""
+    with session_scope() as db:
+        row = Reader.on(db).one(statement, values)
+    assert row is not None
+    return row
+
+
+def test_a_read_carries_the_document_only_to_a_team_with_the_creator_unlocked(api, bearer) -> None:  # type: ignore[no-untyped-def]
+    creator_id, owner, outsider = held("nano_bakes"), uuid.uuid4(), uuid.uuid4()
+    for user in (owner, outsider):
+        get(api, bearer(sub=user))  # provisioned: a personal team each
+    unlock_for(owner, creator_id, datetime.now(UTC) + timedelta(days=30))
+    rows = {
+        user: row_of(reads.HOT_PATH, (user, None, "nano_bakes", reads.UNLOCK_ACTION, None))
+        for user in (owner, outsider)
+    }
+    scoped = row_of(reads.SCOPED, (personal_team(outsider), creator_id, reads.UNLOCK_ACTION, None))
+    assert rows[owner].unlocked and rows[owner].document_text is not None and rows[owner].profile is None
+    for row in (rows[outsider], scoped):  # the report's fields never leave the database for a locked team
+        assert not row.unlocked and row.document_text is None and row.profile["username"] == "nano_bakes"
+    # The caller's ETag names the stored version: neither travels.
+    known = row_of(reads.HOT_PATH, (outsider, None, "nano_bakes", reads.UNLOCK_ACTION, rows[outsider].version))
+    assert known.document_text is None and known.profile is None
+
+
+def test_a_job_stream_leaves_the_report_in_the_database_while_its_etag_holds(bearer, api) -> None:  # type: ignore[no-untyped-def]
+    creator_id, user = held("nano_bakes"), uuid.uuid4()
+    etag = get(api, bearer(sub=user)).headers["ETag"]
+    with session_scope() as db:
+        scope = scope_for(db_session=db, user_id=user, team_id=personal_team(user))
+        same = reads.scoped_view(db_session=db, scope=scope, creator_id=creator_id, if_none_match=etag)
+        moved = reads.scoped_view(db_session=db, scope=scope, creator_id=creator_id, if_none_match='W/"r1-u-f1"')
+    assert same.etag == etag and same.body is None
+    assert moved.etag == etag and moved.body is not None and '"kind": "preview"' in moved.body
+
+    now = datetime.now(UTC)
+    job = JobOut(
+        id=uuid.uuid4(),
+        username="nano_bakes",
+        status="running",
+        reason=None,
+        stages={},
+        created_at=now,
+        updated_at=now,
+        finished_at=None,
+    )
+    told: list[str | None] = []
+
+    def reload(last_etag: str | None) -> stream.Progress:
+        told.append(last_etag)
+        return job.model_copy(update={"status": "complete"}), 'W/"r2-l25-f1"'
+
+    frames = list(stream.progress_events((job, etag), reload, poll_s=0))
+    assert told == [etag]  # the poll was told the ETag the stream had sent
+    assert [frame.split("\n")[0] for frame in frames if not frame.startswith(":")] == [
+        "event: progress",
+        "event: report",
+        "event: progress",
+        "event: report",
+        "event: end",
+    ]
 
 
 def test_a_preview_revalidated_once_its_data_went_stale_gets_the_stale_preview(api, bearer) -> None:  # type: ignore[no-untyped-def]
