@@ -8,11 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.jobs.schemas import JobOut
+from shared.posts.urls import URL_PATTERN
 
-URL_PATTERN = (
-    r"^(https?://)?(www\.|m\.)?instagram\.com/([A-Za-z0-9._]{1,30}/)?(p|reel|reels|tv)/[A-Za-z0-9_-]{5,40}/?"
-    r"(\?[A-Za-z0-9=&_.-]*)?$"
-)
 CAMPAIGN = r"^[\w .:#&/+-]{1,80}$"  # a team's own label: letters, digits, spaces and a few separators
 
 
@@ -22,7 +19,7 @@ class AnalyzeIn(BaseModel):
         min_length=10,
         max_length=300,
         description="instagram.com/p/<code>/ or /reel/<code>/",
-        json_schema_extra={"pattern": URL_PATTERN},  # documented; shared.posts.urls gives the precise reason
+        json_schema_extra={"pattern": URL_PATTERN},  # shared.posts.urls enforces it, with a precise reason
     )
     campaign: str | None = Field(None, pattern=CAMPAIGN, description="group posts to report on them together")
 

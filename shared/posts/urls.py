@@ -9,6 +9,14 @@ from urllib.parse import urlsplit
 from shared.errors import InvalidInput
 
 HOSTS = ("instagram.com", "www.instagram.com", "m.instagram.com")
+# The rule as the API document states it (AnalyzeIn.url's pattern), and the last check parse() makes: what the
+# document refuses, the API refuses too (the checks before it only give the common mistakes a precise reason).
+# A link as the app shares it: optional scheme and host prefix, a post path, an optional plain or %-encoded query.
+URL_PATTERN = (
+    r"^(https?://)?(www\.|m\.)?instagram\.com/([A-Za-z0-9._]{1,30}/)?(p|reel|reels|tv)/[A-Za-z0-9_-]{5,40}/?"
+    r"(\?[A-Za-z0-9=&_.%-]*)?$"
+)
+_URL = re.compile(URL_PATTERN)
 # /p/CODE, /reel/CODE, /reels/CODE, /tv/CODE, optionally after a username (/name/p/CODE), then / or nothing.
 _PATH = re.compile(r"^/(?:[A-Za-z0-9._]{1,30}/)?(p|reel|reels|tv)/([A-Za-z0-9_-]{5,40})/?$")
 KINDS = {"p": "post", "tv": "post", "reel": "reel", "reels": "reel"}
@@ -37,4 +45,9 @@ def parse(raw: str) -> PostUrl:
     found = _PATH.match(parts.path)
     if found is None:
         raise InvalidInput("url must name one post or reel: instagram.com/p/<code>/ or instagram.com/reel/<code>/")
+    if _URL.fullmatch(raw) is None:
+        raise InvalidInput(
+            "url must be the link as Instagram shares it: lower case, no spaces, user or port, and a query of letters,"
+            " digits and =&_.%- only"
+        )
     return PostUrl(shortcode=found.group(2), kind=KINDS[found.group(1)])
