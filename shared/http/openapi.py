@@ -34,6 +34,23 @@ PATH_PARAMETERS: dict[str, dict[str, Any]] = {
 }
 
 
+# A route whose answer is a Cacheable (Route.etag): its ETag, and for a GET the revalidation it allows.
+ETAG_HEADERS = {
+    "ETag": {
+        "description": "A weak tag of the stored version, the caller's unlock state and the data's freshness.",
+        "schema": {"type": "string"},
+    }
+}
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "ETags the caller holds (weak comparison, a comma-separated list, or *): 304 when one is current.",
+    "schema": {"type": "string"},
+}
+NOT_MODIFIED = {"description": "Not Modified: the copy the If-None-Match names is current.", "headers": ETAG_HEADERS}
+
+
 def _models(router: Router) -> list[tuple[type[BaseModel], Mode]]:
     wanted: list[tuple[type[BaseModel], Mode]] = [(Problem, "serialization")]
     for route in router.routes:
@@ -123,6 +140,11 @@ def openapi_document(router: Router) -> dict[str, Any]:
             ok["content"] = {"application/json": {"schema": refs[(route.response, "serialization")]}}
         for status in (route.status, *route.statuses):
             operation["responses"][str(status)] = ok
+        if route.etag:
+            operation["responses"][str(route.status)] = {**ok, "headers": ETAG_HEADERS}
+            if route.method == "GET":
+                parameters.append(IF_NONE_MATCH)
+                operation["responses"]["304"] = NOT_MODIFIED
         paths.setdefault(route.template, {})[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",

@@ -77,6 +77,7 @@ class Route:
     response: type[BaseModel] | None = None
     status: int = 200
     statuses: tuple[int, ...] = ()  # other success statuses a Reply may carry, same response model
+    etag: bool = False  # its success answer (a Cacheable) carries an ETag; a GET answers If-None-Match with 304
     summary: str = ""
     tags: tuple[str, ...] = ()
     pattern: re.Pattern[str] = field(init=False)
@@ -227,6 +228,8 @@ class Router:
         if isinstance(result, Response):
             return result
         if isinstance(result, Cacheable):
+            if not route.etag:  # what the OpenAPI document says of the route must hold
+                raise TypeError(f"{route.method} {route.template} answers with a Cacheable: declare etag=True")
             return _conditional(request, result)
         if result is None:
             return Response(status=204 if route.status == 200 else route.status)

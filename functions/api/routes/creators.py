@@ -47,6 +47,7 @@ def register(router: Router) -> None:
         query=SearchQuery,
         response=search_flow.SearchOut,
         statuses=(202,),
+        etag=True,
         tags=("creators",),
     )
     def search(ctx: RequestContext, username: str, query: SearchQuery) -> Reply | Cacheable:
@@ -60,7 +61,7 @@ def register(router: Router) -> None:
             return Cacheable(outcome.body, outcome.etag)
         return Reply(outcome, 202)
 
-    @router.get("/v1/creators/{username}", response=search_flow.SearchOut, tags=("creators",))
+    @router.get("/v1/creators/{username}", response=search_flow.SearchOut, etag=True, tags=("creators",))
     def creator_report(ctx: RequestContext, username: str) -> Cacheable:
         """The full report when the caller's team has the creator unlocked, else the preview and its price.
         Carries an ETag: send it back as If-None-Match and an unchanged report answers 304."""

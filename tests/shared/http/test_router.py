@@ -11,8 +11,9 @@ from werkzeug.test import Client
 from werkzeug.wrappers import Request, Response
 
 from shared import errors
+from shared.http.openapi import openapi_document
 from shared.http.problems import STATUS, status_for
-from shared.http.router import RequestContext, Router
+from shared.http.router import Cacheable, RequestContext, Router
 from shared.logs import CloudLoggingFormatter, parse_trace_header
 
 router = Router("test")
@@ -50,6 +51,21 @@ def fail(ctx: RequestContext, kind: str) -> None:
     if kind == "rate":
         raise errors.RateLimited("slow down", retry_after_s=7)
     raise RuntimeError("database password is hunter2")
+
+
+@router.get("/cached", etag=True)
+def cached(ctx: RequestContext) -> Cacheable:
+    return Cacheable('{"v": 1}', 'W/"v1"')
+
+
+@router.post("/cached", etag=True)
+def cached_by_post(ctx: RequestContext) -> Cacheable:
+    return Cacheable('{"v": 1}', 'W/"v1"')
+
+
+@router.get("/undeclared")
+def undeclared(ctx: RequestContext) -> Cacheable:
+    return Cacheable('{"v": 1}', 'W/"v1"')
 
 
 def app(environ, start_response):  # type: ignore[no-untyped-def]
@@ -207,3 +223,34 @@ def test_a_read_whose_session_the_server_ended_is_tried_once_more(severity: str,
     calls.clear()
     assert client.get(f"/ended/{severity}").status_code == status
     assert calls == [severity] * tries
+
+
+@pytest.mark.parametrize(
+    ("method", "if_none_match", "status"),
+    [
+        ("GET", 'W/"v1"', 304),
+        ("GET", '"v1"', 304),
+        ("HEAD", 'W/"v1"', 304),
+        ("GET", 'W/"v0"', 200),
+        ("POST", 'W/"v1"', 200),  # a POST is not revalidated (RFC 9110 allows 304 for GET and HEAD)
+    ],
+)
+def test_a_cacheable_answer_carries_its_etag_and_revalidates_on_get_and_head(
+    method: str, if_none_match: str, status: int
+) -> None:
+    response = client.open("/cached", method=method, headers={"If-None-Match": if_none_match})
+    assert response.status_code == status and response.headers["ETag"] == 'W/"v1"'
+    assert response.get_data() == (b'{"v": 1}' if status == 200 and method != "HEAD" else b"")
+
+
+def test_a_cacheable_answer_from_a_route_not_declared_etag_is_a_500(caplog: pytest.LogCaptureFixture) -> None:
+    assert client.get("/undeclared").status_code == 500
+    assert "declare etag=True" in caplog.text
+
+
+def test_the_document_shows_the_etag_and_the_304_a_declared_get_allows() -> None:
+    operations = openapi_document(router)["paths"]["/cached"]
+    get, post = operations["get"], operations["post"]
+    assert [p["name"] for p in get["parameters"]] == ["If-None-Match"] and "304" in get["responses"]
+    assert "ETag" in get["responses"]["200"]["headers"] and "ETag" in get["responses"]["304"]["headers"]
+    assert post["parameters"] == [] and "304" not in post["responses"] and "ETag" in post["responses"]["200"]["headers"]
