@@ -7,6 +7,10 @@ fields never leave the database for a team that may not see them.
 Whether the team has the creator unlocked is computed once per row (a LATERAL subquery), as both columns depend
 on it. The columns and their types stay as they were, so CREATE OR REPLACE is enough.
 
+Both functions are written out in full here, though most of their text is 0013's: a migration is a snapshot of
+what it ran, so it does not build its SQL from an older migration's templates (0013's FROM clauses also have no
+place for the LATERAL). Only the downgrade reaches back, to run 0015 again.
+
 Revision ID: 0016
 Revises: 0015
 Create Date: 2026-11-27
