@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from functions_framework import create_app
 from sqlalchemy import func, select, text
 
 from shared.credits.models import CreditTransaction, CreditWallet, UnlockedInfluencer
 from shared.db import session_scope
 from shared.teams.models import Team, TeamMember, User
+from tests.fixtures.instances import instances
 
 
 def count(model) -> int:  # type: ignore[no-untyped-def]
@@ -53,11 +54,11 @@ def test_first_call_provisions_user_team_and_wallet(api, bearer) -> None:  # typ
 def test_concurrent_first_logins_make_one_of_each(db, bearer) -> None:  # type: ignore[no-untyped-def]
     headers = bearer(uuid.uuid4(), "race@example.org")
 
-    def login(_: int) -> int:
-        return int(create_app("api", "functions/api/main.py").test_client().get("/v1/me", headers=headers).status_code)
+    def login(client: Any) -> int:
+        return int(client.get("/v1/me", headers=headers).status_code)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        assert set(pool.map(login, range(16))) == {200}
+        assert set(pool.map(login, instances("api", 16))) == {200}
     assert (count(User), count(Team), count(TeamMember), count(CreditWallet)) == (1, 1, 1, 1)
 
 
@@ -137,14 +138,13 @@ def test_unlock_charges_once_even_when_raced(db, bearer) -> None:  # type: ignor
     add_creator("natgeo")
     headers = bearer(uuid.uuid4())
 
-    def unlock(_: int) -> dict:
-        client = create_app("api", "functions/api/main.py").test_client()
+    def unlock(client: Any) -> dict:
         response = client.post("/v1/creators/@NatGeo/unlock", headers=headers)
         assert response.status_code == 200, response.json
         return dict(response.json)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(unlock, range(12)))
+        results = list(pool.map(unlock, instances("api", 12)))
     assert sum(not r["already_unlocked"] for r in results) == 1
     assert count(UnlockedInfluencer) == 1
     with session_scope() as db:

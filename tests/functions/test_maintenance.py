@@ -3,6 +3,7 @@
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from functions_framework import create_app
@@ -12,6 +13,7 @@ from shared.db import session_scope
 from shared.events.models import ProcessedMessage
 from shared.maintenance.models import MaintenanceRun
 from tests.fixtures.envelopes import BAD, binary_cloudevent_headers, pubsub_body, structured_cloudevent
+from tests.fixtures.instances import instances
 
 PAYLOAD = {"task": "prune_processed_messages"}
 pytestmark = pytest.mark.usefixtures("db")
@@ -60,12 +62,11 @@ def test_same_message_delivered_three_times_has_one_effect(client) -> None:  # t
 def test_concurrent_duplicates_have_one_effect() -> None:
     body = pubsub_body(PAYLOAD, "raced")
 
-    def deliver(_: int) -> int:
-        app = create_app("maintenance", "functions/maintenance/main.py")
-        return int(app.test_client().post("/", json=body).status_code)
+    def deliver(client: Any) -> int:
+        return int(client.post("/", json=body).status_code)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        statuses = list(pool.map(deliver, range(16)))
+        statuses = list(pool.map(deliver, instances("maintenance", 16)))
     assert statuses == [204] * 16
     assert counts() == (1, 1)
 

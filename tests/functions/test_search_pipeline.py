@@ -15,6 +15,7 @@ from shared.credits.models import CreditTransaction, UnlockedInfluencer
 from shared.db import session_scope
 from shared.events.topics import Topic
 from shared.jobs.models import Job
+from tests.fixtures.instances import instances
 from tests.fixtures.pipeline import drain, fund, push, run_scrape, search, tap
 
 pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("db", "pipeline")]
@@ -56,16 +57,12 @@ def test_50_concurrent_searches_share_one_job(pipeline, bearer, unique) -> None:
     scrape_tap = tap(pipeline["pubsub"], Topic.CREATOR_SCRAPE_REQUESTED.value, f"scrape-tap-{unique}")
     callers = [bearer() for _ in range(50)]
 
-    def one(headers: dict[str, str]) -> tuple[int, str]:
-        response = (
-            create_app("api", "functions/api/main.py")
-            .test_client()
-            .post("/v1/creators/wanderlens/search", headers=headers)
-        )
+    def one(client: Any, headers: dict[str, str]) -> tuple[int, str]:
+        response = client.post("/v1/creators/wanderlens/search", headers=headers)
         return response.status_code, response.json["job"]["id"]
 
     with ThreadPoolExecutor(max_workers=25) as pool:
-        results = list(pool.map(one, callers))
+        results = list(pool.map(one, instances("api", len(callers)), callers))
     assert {status for status, _ in results} == {202}
     assert len({job_id for _, job_id in results}) == 1
     assert count(Job) == 1
