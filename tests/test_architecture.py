@@ -138,3 +138,32 @@ def test_test_modules_share_helpers_only_through_fixtures() -> None:
                 if name.startswith("tests.") and not name.startswith(allowed):
                     offenders.append(f"{path.relative_to(ROOT)}: {name}")
     assert offenders == []
+
+
+def _apps_built_in_nested_functions(source: str) -> list[int]:
+    """Lines where a function defined inside another one (what tests hand to a thread pool) builds an app."""
+    builders = {"create_app", "webhook_client", "instance", "instances"}
+    lines = []
+    for outer in ast.walk(ast.parse(source)):
+        if not isinstance(outer, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for inner in ast.walk(outer):
+            if inner is outer or not isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue
+            for call in ast.walk(inner):
+                if isinstance(call, ast.Call) and getattr(call.func, "id", getattr(call.func, "attr", "")) in builders:
+                    lines.append(call.lineno)
+    return sorted(set(lines))
+
+
+def test_tests_build_function_instances_before_their_threads() -> None:
+    """Building an app parses its URL rules with ast, which races across threads on CPython 3.11.7
+    (tests/fixtures/instances.py): a nested function, the shape a thread pool is given, must not build one."""
+    planted = "def t():\n    def one(_):\n        return create_app('api', 'x').test_client()\n"
+    assert _apps_built_in_nested_functions(planted) == [3]
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for line in _apps_built_in_nested_functions(path.read_text())
+    ]
+    assert offenders == []
