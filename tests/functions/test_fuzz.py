@@ -4,7 +4,9 @@ ones refused), a fixed seed and a bounded number of examples per operation."""
 
 from __future__ import annotations
 
+import importlib
 import uuid
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -24,12 +26,28 @@ CROSS_FIELD_REASONS = ("is greater than", "sort=relevance needs q", "invalid cur
 EXAMPLES = 12  # per operation: the whole run stays well under a minute on two cores
 FUZZER = uuid.UUID("00000000-0000-4000-8000-00000000f022")  # one caller throughout
 EMAIL = "fuzzer@example.org"
+ROOT = Path(__file__).resolve().parents[2]
+NOT_IMPORTABLE = {"shared.migrations.env"}  # Alembic's script, run by Alembic with its context set up
+
+
+def import_every_project_module() -> None:
+    """Hypothesis mixes the string and number literals of the project's loaded modules into what it draws (its
+    "local constants"). Which modules are loaded depends on the tests that ran before, and on the API's routes
+    that load on first use, so this test drew other cases in CI's full run than alone. Loading every module
+    first makes the pool, and so the cases, the same however the test is run."""
+    for package in ("shared", "functions", "gpu_inference", "infra"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            if parts[-1] != "__main__" and name not in NOT_IMPORTABLE:
+                importlib.import_module(name)
 
 
 @pytest.fixture
 def api_schema(db: None, jwks: Any, bearer: Any) -> Any:
     """The API and its document; the fuzzing caller exists and can pay (402 is a real answer, but not one about
     the request's shape)."""
+    import_every_project_module()
     app = create_app("api", "functions/api/main.py")
     fund(app.test_client(), bearer(sub=FUZZER, email=EMAIL), 1_000_000, "fuzzer-credits")
     return schemathesis.openapi.from_wsgi("/openapi.json", app)
