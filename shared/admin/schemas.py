@@ -114,9 +114,15 @@ class AccountOut(BaseModel):
     ledger: list[LedgerLine]  # the latest 20 entries
 
 
+# No @, whitespace or control character on either side. `\s` alone differs by dialect: beyond what all three
+# share, Python's re counts U+001C-U+001F and U+0085, pydantic's Rust engine U+0085, and the ECMA dialect of the
+# OpenAPI document U+FEFF. Each is named here, so the document, the server and a client accept the same strings.
+_ADDRESS_PART = r"[^@\s\x00-\x1f\x7f-\x9f\ufeff]+"
+
+
 class AccountsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    email: str | None = Field(None, min_length=3, max_length=254, pattern=r"^[^\s@]+@[^\s@]+$")
+    email: str | None = Field(None, min_length=3, max_length=254, pattern=f"^{_ADDRESS_PART}@{_ADDRESS_PART}$")
     team_id: uuid.UUID | None = None
 
 

@@ -122,6 +122,7 @@ def openapi_document(router: Router) -> dict[str, Any]:
                 parameter = {"name": name, "in": "query", "required": name in required, "schema": prop}
                 if prop.get("type") == "array":  # comma-separated, as the router reads them (query_values)
                     parameter.update(style="form", explode=False)
+                    prop["minItems"] = 1  # `?a=` would be an empty list or one empty item: the router refuses it
                 parameters.append(parameter)
         operation: dict[str, Any] = {
             "operationId": route.handler.__name__,

@@ -102,12 +102,17 @@ def _conditional(request: Request, result: Cacheable) -> Response:
 
 def query_values(model: type[BaseModel], args: MultiDict[str, str]) -> dict[str, Any]:
     """Query parameters for `model`: a list field takes comma-separated values, repeated or not
-    (`?a=x,y` or `?a=x&a=y`); any other field its first value."""
+    (`?a=x,y` or `?a=x&a=y`); any other field its first value. A list holds at least one item (the document says
+    minItems 1): an empty item (`?a=`, `?a=x,`) is refused, as "no filter" is the parameter left out."""
     values: dict[str, Any] = {}
     for name in args:
         field = model.model_fields.get(name)
         if field is not None and get_origin(field.annotation) is list:
-            values[name] = [part.strip() for raw in args.getlist(name) for part in raw.split(",") if part.strip()]
+            values[name] = [part.strip() for raw in args.getlist(name) for part in raw.split(",")]
+            if "" in values[name]:
+                reason = "an empty item in a comma-separated list; leave the parameter out for none"
+                details = [{"location": "query", "field": name, "reason": reason}]
+                raise errors.InvalidInput(f"invalid query: {name}: {reason}", errors=details)
         else:
             values[name] = args.get(name)
     return values

@@ -4,6 +4,7 @@ accounts and wallet freezes with an audit row each, and the stats' query plan at
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from time import sleep
@@ -255,3 +256,22 @@ def test_spend_prices_the_meters_per_day_and_per_analysed_creator(api, admin, se
     assert body["total_usd"] == 3.02
     searches = api.get("/v1/admin/stats?window=1h", headers=admin).json["searches"]
     assert (searches["cached"], searches["scraped"]) == (3, 2)
+
+
+@pytest.mark.parametrize(("email", "accepted"), [("öl@straße.example", True), ("a\x1f@b.example", False),
+                         ("a\x85@b.example", False), ("a\ufeff@b.example", False), ("a\xa0@b.example", False),
+                         ("a\x97@b.example", False), ("a@b@c.example", False)])  # fmt: skip
+def test_the_accounts_email_filter_means_the_same_to_the_document_and_the_server(api, admin, email, accepted) -> None:  # type: ignore[no-untyped-def]
+    """Where the dialects' `\\s` disagree (Python's re, pydantic's Rust engine, ECMA), the document and the server
+    still agree."""
+    from urllib.parse import quote
+
+    from shared.http.openapi import openapi_document
+
+    [parameter] = [
+        p for p in openapi_document(router)["paths"]["/v1/admin/accounts"]["get"]["parameters"] if p["name"] == "email"
+    ]
+    pattern = parameter["schema"]["anyOf"][0]["pattern"]
+    assert bool(re.search(pattern, email)) is accepted
+    response = api.get(f"/v1/admin/accounts?email={quote(email)}", headers=admin)
+    assert response.status_code == (200 if accepted else 400), response.json
