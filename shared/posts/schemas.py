@@ -10,7 +10,25 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.jobs.schemas import JobOut
 from shared.posts.urls import URL_PATTERN
 
-CAMPAIGN = r"^[\w .:#&/+-]{1,80}$"  # a team's own label: letters, digits, spaces and a few separators
+# A team's own label, in any script and with emoji: what it may not hold is named instead, since classes such as
+# `\w` or `\s` mean other things to the document's ECMA dialect, Python's re and pydantic's Rust engine (the server
+# accepted `Été` while a client validating against the document refused it), and `\p{L}` is not Python's. Refused:
+# control characters, ASCII punctuation but the separators `_ .:#&/+-` (as before), spaces other than " ", and the
+# format characters that show nothing (soft hyphen, zero-width space, bidi controls, BOM). ZWNJ and ZWJ stay: Persian
+# and Indic words and emoji sequences are written with them. Every label the server took under the old `[\w .:#&/+-]`
+# still passes.
+_NOT_IN_A_LABEL = (
+    r"\x00-\x1f\x7f-\x9f"
+    r'!"$%'
+    r"'()*,;<=>?@\[\\\]^`{|}~"
+    r"\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200b\u200e\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000"
+    r"\ufeff\ufff9-\uffff"
+)
+CAMPAIGN = rf"^[^{_NOT_IN_A_LABEL}]{{1,80}}$"
+CAMPAIGN_LABEL = (
+    "up to 80 characters: letters, digits, symbols and emoji of any script, spaces; "
+    "of ASCII punctuation only `_.:#&/+-`"
+)
 
 
 class AnalyzeIn(BaseModel):
@@ -21,7 +39,9 @@ class AnalyzeIn(BaseModel):
         description="instagram.com/p/<code>/ or /reel/<code>/",
         json_schema_extra={"pattern": URL_PATTERN},  # shared.posts.urls enforces it, with a precise reason
     )
-    campaign: str | None = Field(None, pattern=CAMPAIGN, description="group posts to report on them together")
+    campaign: str | None = Field(
+        None, pattern=CAMPAIGN, description=f"group posts to report on them together; {CAMPAIGN_LABEL}"
+    )
 
 
 class Owner(BaseModel):
@@ -72,7 +92,7 @@ class AnalyzeOut(BaseModel):
 
 class CampaignQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    campaign: str | None = Field(None, pattern=CAMPAIGN)
+    campaign: str | None = Field(None, pattern=CAMPAIGN, description=f"one campaign's posts; {CAMPAIGN_LABEL}")
     limit: int = Field(100, ge=1, le=500)
 
 

@@ -3,6 +3,7 @@ stage as the inference service stores it; charged by the post_analysis rule, ref
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -184,3 +185,47 @@ def test_a_campaign_lists_its_posts_with_totals(api, bearer, pipeline, unique) -
     assert page["totals"]["engagement"] == likes + sum(p.comments_count or 0 for p in posts)
     assert len(api.get("/v1/posts", headers=brand).json["items"]) == 3
     assert api.get("/v1/posts?campaign=%00x", headers=brand).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("label", "accepted"),
+    [
+        ("Été 2026", True),
+        ("夏キャンペーン", True),
+        ("می\u200cخواهم", True),  # Persian, written with ZWNJ
+        ("e\u0301te\u0301", True),  # é as e and a combining accent
+        ("launch 😀 Ⓐ", True),
+        ("spring #3 & co/uk+1: v2.0_x-y", True),
+        ("50% off", False),  # ASCII punctuation other than the separators, as before
+        ("<b>", False),
+        ("a\u200bb", False),  # zero-width space
+        ("a\u202eb", False),  # a right-to-left override
+        ("a\u00a0b", False),  # a space other than " "
+        ("a\u2028b", False),  # a line separator
+        pytest.param("x" * 81, False, id="81 characters"),
+        pytest.param("😀" * 80, True, id="80 emoji"),  # 80 code points (160 UTF-16 units)
+    ],
+)
+def test_a_campaign_label_means_the_same_to_the_document_and_the_server(api, bearer, label, accepted) -> None:  # type: ignore[no-untyped-def]
+    """The document's pattern, read as ECMA-262 with the u flag (JSON Schema's dialect; jsonschema_rs, the fuzzer's
+    validator) and by Python's re (openapi-spec-validator's), and the server agree on a label in any script."""
+    from urllib.parse import quote
+
+    import jsonschema_rs
+
+    from functions.api.main import router
+    from shared.http.openapi import openapi_document
+
+    [parameter] = [
+        p for p in openapi_document(router)["paths"]["/v1/posts"]["get"]["parameters"] if p["name"] == "campaign"
+    ]
+    pattern = parameter["schema"]["anyOf"][0]["pattern"]
+    assert jsonschema_rs.validator_for({"type": "string", "pattern": pattern}).is_valid(label) is accepted
+    assert bool(re.search(pattern, label)) is accepted
+    brand = bearer()
+    response = api.get(f"/v1/posts?campaign={quote(label)}", headers=brand)
+    assert response.status_code == (200 if accepted else 400), response.json
+    analysed = api.post(
+        "/v1/posts/analyze", json={"url": "instagram.com/p/Label12345", "campaign": label}, headers=brand
+    )
+    assert analysed.status_code == (402 if accepted else 400), analysed.json  # the label passes; no credits to pay
