@@ -18,11 +18,13 @@ from shared.posts.urls import URL_PATTERN
 # and Indic words and emoji sequences are written with them. Every label the server took under the old `[\w .:#&/+-]`
 # still passes.
 _NOT_IN_A_LABEL = (
-    r"\x00-\x1f\x7f-\x9f"
-    r'!"$%'
+    r"\x00-\x1f\x7f-\x9f"  # control characters (C0, DEL, C1)
+    r'!"$%'  # ASCII punctuation but the separators
     r"'()*,;<=>?@\[\\\]^`{|}~"
+    # other spaces, soft hyphen, Arabic letter mark, zero-width space, LRM/RLM, line and paragraph separators,
+    # bidi embeddings and isolates, invisible operators
     r"\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200b\u200e\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000"
-    r"\ufeff\ufff9-\uffff"
+    r"\ufeff\ufff9-\uffff"  # BOM, interlinear annotation, object and replacement characters, non-characters
 )
 CAMPAIGN = rf"^[^{_NOT_IN_A_LABEL}]{{1,80}}$"
 CAMPAIGN_LABEL = (
