@@ -6,16 +6,20 @@ from __future__ import annotations
 import re
 import uuid
 from typing import Any
+from urllib.parse import quote
 
+import jsonschema_rs
 import pytest
 from sqlalchemy import func, select, text
 
+from functions.api.main import router
 from shared.analysis import flows as analysis_flows
 from shared.analysis.models import PostAnalysis
 from shared.creators.models import Creator, Post
 from shared.db import session_scope
 from shared.errors import InvalidInput
 from shared.events.topics import Topic
+from shared.http.openapi import openapi_document
 from shared.posts import urls
 from shared.posts.models import TeamPost
 from tests.fixtures.pipeline import drain, fund, push, tap
@@ -209,13 +213,6 @@ def test_a_campaign_lists_its_posts_with_totals(api, bearer, pipeline, unique) -
 def test_a_campaign_label_means_the_same_to_the_document_and_the_server(api, bearer, label, accepted) -> None:  # type: ignore[no-untyped-def]
     """The document's pattern, read as ECMA-262 with the u flag (JSON Schema's dialect; jsonschema_rs, the fuzzer's
     validator) and by Python's re (openapi-spec-validator's), and the server agree on a label in any script."""
-    from urllib.parse import quote
-
-    import jsonschema_rs
-
-    from functions.api.main import router
-    from shared.http.openapi import openapi_document
-
     [parameter] = [
         p for p in openapi_document(router)["paths"]["/v1/posts"]["get"]["parameters"] if p["name"] == "campaign"
     ]
