@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -31,6 +30,7 @@ from shared import errors
 from shared.config import get_settings
 from shared.http.problems import PROBLEM_TYPE, InternalError, problem_parts
 from shared.logs import configure_logging
+from shared.text import parse_json
 
 log = logging.getLogger("inference")
 MAX_BODY = 20 * 1024 * 1024
@@ -173,7 +173,7 @@ async def _json(request: Request) -> Any:
     if len(raw) > MAX_BODY:
         raise errors.InvalidInput(f"body is {len(raw)} bytes, over {MAX_BODY}")
     try:
-        return json.loads(raw)
+        return parse_json(raw)
     except ValueError as exc:
         raise errors.InvalidInput(f"body is not JSON: {exc}") from exc
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -22,6 +21,7 @@ from pydantic import ValidationError
 
 from shared.errors import InvalidEnvelope
 from shared.events.schemas import Event
+from shared.text import parse_json
 
 PUBSUB_CLOUDEVENT_TYPE = "google.cloud.pubsub.topic.v1.messagePublished"
 _CE_REQUIRED = ("id", "type", "source", "specversion")
@@ -45,8 +45,8 @@ def _pick(obj: Mapping[str, Any], camel: str, snake: str) -> Any:
 
 def _parse_json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return parse_json(body)
+    except ValueError as exc:
         raise InvalidEnvelope(f"body is not JSON: {exc}") from exc
 
 

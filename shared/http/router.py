@@ -28,7 +28,7 @@ from shared.etags import none_match_holds
 from shared.http import cors
 from shared.http.problems import InternalError, MethodNotAllowed, PayloadTooLarge, problem_response
 from shared.logs import LogContext, bind_context, configure_logging, parse_trace_header
-from shared.text import multiline_fields, refuse_control_characters
+from shared.text import multiline_fields, parse_json, refuse_control_characters
 
 log = logging.getLogger("http")
 MAX_BODY_BYTES = 1_048_576
@@ -277,7 +277,7 @@ class Router:
             raise errors.InvalidInput("body must be application/json")
         raw = request.get_data(cache=True) or b"{}"
         try:
-            parsed = json.loads(raw)
+            parsed = parse_json(raw)
         except ValueError as exc:
             raise errors.InvalidInput(f"body is not JSON: {exc}") from exc
         refuse_control_characters(parsed, where="body", multiline=multiline_fields(model))

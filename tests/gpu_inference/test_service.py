@@ -83,8 +83,19 @@ def test_bad_requests_are_problems(service: TestClient, body: dict[str, Any], ne
     assert needle in response.json()["detail"]
 
 
-def test_not_json_is_a_problem(service: TestClient) -> None:
-    response = service.post("/v1/infer", content=b"{oops", headers={"Content-Type": "application/json"})
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{oops",
+        # These two answered 500, "the request may be retried": Python's json recursed past its limit, and the
+        # surrogate (half an emoji) reached the tokenizer, which raised TypeError.
+        b"[" * 5000 + b"]" * 5000,
+        b'{"tasks": ["sentiment"], "texts": ["cut \\ud83d"]}',
+    ],
+    ids=["malformed", "nested 5,000 deep", "a lone surrogate"],
+)
+def test_not_json_is_a_problem(service: TestClient, body: bytes) -> None:
+    response = service.post("/v1/infer", content=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 400 and "not JSON" in response.json()["detail"]
 
 

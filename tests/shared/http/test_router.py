@@ -127,7 +127,15 @@ def test_body_validation_names_each_field() -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "content_type"), [(b"{not json", "application/json"), (b"name=x", "application/x-www-form-urlencoded")]
+    ("body", "content_type"),
+    [
+        (b"{not json", "application/json"),
+        (b"name=x", "application/x-www-form-urlencoded"),
+        (b"[" * 5000 + b"]" * 5000, "application/json"),  # 10 KB; Python's json raised RecursionError: a 500
+        (b'{"name": ' * 990 + b"1" + b"}" * 990, "application/json"),
+        (b'{"name": "\\udc4d"}', "application/json"),  # a lone surrogate: no string can hold it
+    ],
+    ids=["malformed", "a form", "arrays 5,000 deep", "objects 990 deep", "a lone surrogate"],
 )
 def test_malformed_bodies_are_400(body: bytes, content_type: str) -> None:
     response = client.post("/things/abc/echo", data=body, content_type=content_type)
