@@ -6,6 +6,8 @@
   every JSON body, query parameter and path parameter, so no route has to remember it.
 - Untrusted JSON (`parse_json`): Python's json recurses once per level and raised RecursionError, a 500, on a
   2 KB body of nested brackets; pydantic-core's parser stops at 200 levels with a ValueError, like any bad JSON.
+- Vendor data (`storable`): what a scraper hands us is stored, not refused, so what Postgres cannot hold in text
+  or JSONB (NUL, and a lone UTF-16 surrogate: half an emoji cut off by the sender) is repaired instead.
 """
 
 from __future__ import annotations
@@ -23,12 +25,28 @@ MULTILINE: dict[str, JsonValue] = {"x-multiline": True}
 EMAIL_RULE = "an address that can receive mail (special-use domains such as .test or .invalid are refused)"
 _ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NOT_WHITESPACE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def parse_json(raw: bytes | str) -> Any:
     """The JSON value in `raw`; ValueError, naming line and column, for anything else: malformed JSON, nesting
     deeper than 200 levels, text that is not UTF-8, or an escaped lone surrogate (no string can hold one)."""
     return pydantic_core.from_json(raw)
+
+
+def storable(value: Any) -> Any:
+    """`value` (decoded JSON) with every string, keys included, fit for Postgres: NUL dropped, a lone surrogate
+    replaced by U+FFFD (a surrogate pair left as two code points is joined). Other values come back as they are."""
+    if isinstance(value, str):
+        if _UNSTORABLE.search(value) is None:
+            return value
+        joined = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+        return joined.replace("\x00", "")
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
 
 
 def multiline_fields(model: type[BaseModel]) -> frozenset[str]:

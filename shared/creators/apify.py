@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from shared.config import get_settings
+from shared.text import storable
 
 
 class ScrapeFailed(Exception):
@@ -68,7 +69,8 @@ def _items(run_input: dict[str, Any]) -> list[dict[str, Any]]:
         )
         if run is None or run.status != "SUCCEEDED":
             raise ScrapeFailed(f"the scraping run ended as {getattr(run, 'status', 'unknown')}")
-        return list(client.dataset(run.default_dataset_id).list_items(clean=True).items)
+        # Stored as the actor wrote it, less what Postgres cannot hold (a caption cut mid-emoji, a NUL).
+        return storable(list(client.dataset(run.default_dataset_id).list_items(clean=True).items))
     except ScrapeFailed:
         raise
     except Exception as exc:

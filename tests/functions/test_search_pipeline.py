@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -131,6 +132,34 @@ def test_hidden_likes_are_stored_as_hidden(api, bearer, pipeline, unique) -> Non
         negative = db.scalar(select(func.count()).select_from(Post).where(Post.likes_count < 0))
     assert len(hidden) == 4 and all(p.likes_count is None for p in hidden)
     assert negative == 0
+
+
+def test_text_postgres_cannot_hold_is_repaired_not_lost(api, bearer, pipeline, unique, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A caption cut mid-emoji comes from the scraper as a lone surrogate ("\\ud83d", as JavaScript's
+    JSON.stringify writes half a pair), and text may hold NUL. Either failed the scrape on every delivery (pg8000
+    cannot encode a surrogate, Postgres cannot store NUL), so the creator could never be searched."""
+    from infra.local.apify import server
+
+    sample = server._profiles()
+    profile = copy.deepcopy(sample["fitwithmaya"])
+    profile.update(username="cut.emoji", fullName="Maya \ud83d", biography="Coach\x00 and runner")
+    first = profile["latestPosts"][0]
+    first["caption"] = "Leg day \ud83d"
+    first["latestComments"] = [{"id": "1", "text": "\udc4d so good", "ownerUsername": "fan"}]
+    monkeypatch.setattr(server, "_profiles", lambda: {**sample, "cut.emoji": profile})
+
+    headers = bearer()
+    job = search(api, headers, "cut.emoji").json["job"]
+    run_scrape(pipeline, job, unique)
+
+    body = api.get("/v1/creators/cut.emoji", headers=headers).json["report"]
+    assert body["profile"]["full_name"] == "Maya \ufffd"
+    assert body["profile"]["biography"] == "Coach and runner"
+    assert [p["caption"] for p in body["posts"] if p["short_code"] == first["shortCode"]] == ["Leg day \ufffd"]
+    assert len(body["posts"]) == len(profile["latestPosts"])
+    with session_scope() as db:
+        stored = db.scalars(select(Post.latest_comments).where(Post.short_code == first["shortCode"])).one()
+    assert stored[0]["text"] == "\ufffd so good"
 
 
 def test_refresh_rescrapes_without_duplicates(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
