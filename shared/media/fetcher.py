@@ -34,7 +34,7 @@ class Fetched:
 def _check_address(host: str, port: int, local_ok: bool) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
+    except (socket.gaierror, UnicodeError) as exc:  # UnicodeError: not a name IDNA can encode
         raise FetchRefused(f"cannot resolve {host}") from exc
     addresses = {str(info[4][0]) for info in infos}
     for address in addresses:
@@ -56,14 +56,14 @@ def fetch_image(url: str, policy: CdnSettings) -> Fetched:
     """GET an image under every rule above, or raise FetchRefused naming the rule it broke."""
     deadline = time.monotonic() + policy.timeout_s
     for _hop in range(policy.max_redirects + 1):
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError as exc:  # an unclosed IPv6 bracket, a port out of range or not a number
+            raise FetchRefused(f"URL is malformed ({exc})") from exc
         host = (parts.hostname or "").lower()
         if not host:
             raise FetchRefused("URL has no host")
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError as exc:
-            raise FetchRefused("URL has an invalid port") from exc
         allowed, local_ok = _allowed(host, port, policy)
         if parts.scheme not in ("https", "http") or (parts.scheme == "http" and not local_ok):
             raise FetchRefused(f"scheme {parts.scheme!r} is not allowed")
@@ -83,13 +83,22 @@ def fetch_image(url: str, policy: CdnSettings) -> Fetched:
             content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if not content_type.startswith("image/"):
                 raise FetchRefused(f"content type {content_type or 'missing'} is not an image")
-            declared = int(response.headers.get("Content-Length") or 0)
+            declared = _declared_length(response.headers.get("Content-Length"))
             if declared > policy.max_bytes:
                 raise FetchRefused(f"image is {declared} bytes (cap {policy.max_bytes})")
             return Fetched(_read_capped(response, policy.max_bytes, deadline), content_type, url)
         finally:
             response.release_conn()
     raise FetchRefused(f"more than {policy.max_redirects} redirects")
+
+
+def _declared_length(value: str | None) -> int:
+    """The length a response announces; a malformed one ("abc", "3, 3") announces nothing, and the capped
+    read below still holds the size."""
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
 
 
 def _request(scheme: str, address: str, host: str, port: int, parts, deadline: float):  # type: ignore[no-untyped-def]

@@ -52,10 +52,14 @@ class Servers:
                     "/page": (b"<html>hi</html>", "text/html"),
                     "/big": (b"\xff" * 2_000_000, "image/jpeg"),
                     "/slow": (_jpeg(), "image/jpeg"),
+                    "/odd-length": (_jpeg(), "image/jpeg"),
+                    "/odd-big": (b"\xff" * 2_000_000, "image/jpeg"),
                 }.get(path, (b"", "text/plain"))
                 self.send_response(200)
                 self.send_header("Content-Type", kind)
-                if path != "/big":  # the oversize body does not announce itself
+                if path.startswith("/odd-"):  # a length no number reads: the body runs to the connection's end
+                    self.send_header("Content-Length", "about 1 KB")
+                elif path != "/big":  # the oversize body does not announce itself
                     self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -152,6 +156,31 @@ def test_redirect_hops_are_checked_again(servers: Servers) -> None:
         fetch_image(f"{servers.origin_base}/redirect-to/http://127.0.0.1:{servers.canary_port}/x.jpg", policy(servers))
     ok = fetch_image(f"{servers.origin_base}/redirect-to/{servers.origin_base}/ok.jpg", policy(servers))
     assert ok.final_url.endswith("/ok.jpg")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[::1/x.jpg",
+        "https://scontent.cdninstagram.com:99999/x.jpg",
+        "https://" + "a" * 64 + ".cdninstagram.com/x.jpg",  # a label over 63 characters: IDNA cannot encode it
+        "https://scontent\u2028.cdninstagram.com/x.jpg",
+        "{origin}/redirect-to/https://[::1/x.jpg",
+    ],
+    ids=["unclosed bracket", "port out of range", "label too long", "a line separator", "a redirect to one"],
+)
+def test_a_url_no_request_can_be_made_for_is_refused(servers: Servers, url: str) -> None:
+    """All but the port raised ValueError or UnicodeError: the CDN worker answered 500 until the message was
+    dead-lettered, where a refusal marks the image failed and the stage goes on."""
+    with pytest.raises(FetchRefused, match=r"malformed|cannot resolve"):
+        fetch_image(url.format(origin=servers.origin_base), policy(servers))
+
+
+def test_a_length_no_number_reads_is_no_length(servers: Servers) -> None:
+    """`int()` of it raised ValueError (a 500); it is read as no length, and the capped read still holds."""
+    assert fetch_image(servers.origin_base + "/odd-length", policy(servers)).data == _jpeg()
+    with pytest.raises(FetchRefused, match="exceeds"):
+        fetch_image(servers.origin_base + "/odd-big", policy(servers))
 
 
 def test_allow_list_and_https_only_by_default() -> None:
