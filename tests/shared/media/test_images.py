@@ -51,3 +51,17 @@ def test_metadata_is_stripped() -> None:
 def test_non_images_are_refused(data: bytes) -> None:
     with pytest.raises(NotAnImage):
         make_renditions(data, (150,))
+
+
+def test_a_strip_longer_than_webp_allows_is_scaled_to_fit() -> None:
+    """WebP encodes at most 16,383 pixels a side; a 100x20000 strip raised ValueError (a 500 in the CDN worker)."""
+    made = make_renditions(encode(Image.new("RGB", (100, 20_000), (9, 9, 9)), "PNG"), (150, 640))
+    for body in made.webp.values():
+        assert Image.open(io.BytesIO(body)).size == (82, 16_383)
+
+
+def test_pixels_over_the_cap_are_refused_before_decoding() -> None:
+    """Pillow only warns below twice its limit: this 8 KB PNG of 64 million pixels was decoded (~500 MB)."""
+    data = encode(Image.new("P", (8_000, 8_000)), "PNG")
+    with pytest.raises(NotAnImage, match="over 60000000 pixels"):
+        make_renditions(data, (150,))
