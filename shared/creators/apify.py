@@ -112,6 +112,7 @@ def fetch_post(url: str, shortcode: str) -> ScrapeResult:
     """One post or reel by its URL (resultsType "posts"): the post item, with its owner's username."""
     items = _items({"directUrls": [url], "resultsType": "posts", "resultsLimit": 1, "addParentData": False})
     for item in items:
-        if not item.get("error") and item.get("shortCode") == shortcode and item.get("ownerUsername"):
+        keyed = item.get("id") and item.get("ownerUsername")  # what the post and its owner are stored under
+        if not item.get("error") and item.get("shortCode") == shortcode and keyed:
             return ScrapeResult("post", item)
     return ScrapeResult("not_found", {"inputUrl": url})

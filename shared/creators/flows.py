@@ -60,13 +60,9 @@ def apply(
         reason = f"@{name} is a private account: its posts cannot be analysed"
         return _fail(db_session, event, reason, miss="private")
     misses.forget(db_session=db_session, username=name)
-    latest = result.item.get("latestPosts") or []
-    seen = {str(i.get("id")) for i in latest}
-    items = latest + [reel for reel in result.reels if str(reel["id"]) not in seen]
+    items = ingest.post_items(result.item, result.reels)
     posts = ingest.upsert_posts(db_session=db_session, creator=creator, posts=items)
-    related = ingest.upsert_related(
-        db_session=db_session, creator=creator, related=result.item.get("relatedProfiles") or []
-    )
+    related = ingest.upsert_related(db_session=db_session, creator=creator, related=result.item.get("relatedProfiles"))
     by_ig_id = {str(i["id"]): i for i in items}
     media = ingest.upsert_media(db_session=db_session, creator=creator, posts=[(p, by_ig_id[p.ig_id]) for p in posts])
     jobs_service.update_stage(db_session=db_session, job_id=job.id, stage="scrape", status="done", done=1, total=1)

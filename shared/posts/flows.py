@@ -155,7 +155,7 @@ def _owner(db_session: Session, item: dict[str, Any]) -> Creator:
     """The post's owner: the creator we hold under that name, else a bare row (no scrape time: not a report,
     not in the catalogue) that a later search of the profile fills in."""
     username = str(item["ownerUsername"]).lower()
-    values = {"username": username, "full_name": item.get("ownerFullName"), "source": "apify"}
+    values = {"username": username, "full_name": ingest.text_of(item.get("ownerFullName")), "source": "apify"}
     db_session.execute(insert(Creator).values(**values).on_conflict_do_nothing(index_elements=["username"]))
     creator = db_session.scalar(select(Creator).where(Creator.username == username))
     assert creator is not None

@@ -162,6 +162,47 @@ def test_text_postgres_cannot_hold_is_repaired_not_lost(api, bearer, pipeline, u
     assert stored[0]["text"] == "\ufffd so good"
 
 
+def test_a_profile_in_the_messier_shapes_of_real_items_is_stored(api, bearer, pipeline, unique, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Shapes from ../shared/reference/real-world-shapes.md and beyond. Each of the raising ones (a null post, a
+    post without an id, a Unix timestamp, a null child or related entry, a count past bigint) failed the scrape on
+    every delivery; the others stored a wrong value ("None" as a category, a javascript: link)."""
+    from infra.local.apify import server
+
+    sample = server._profiles()
+    profile = copy.deepcopy(sample["fitwithmaya"])
+    posts = profile["latestPosts"]
+    profile.update(
+        username="messy.shapes",
+        businessCategoryName="None",
+        externalUrl="javascript:alert(1)",
+        followsCount=10**20,
+        relatedProfiles=[None, {"username": "Real.One", "fullName": "Real", "isVerified": True}],
+    )
+    posts[0].update(timestamp=1_700_000_000)  # Unix seconds
+    sidecar = next(p for p in posts if p["type"] == "Sidecar")
+    sidecar["childPosts"] = [None, *sidecar["childPosts"]]
+    keyless = posts[1]["shortCode"]
+    del posts[1]["id"]
+    profile["latestPosts"] = [None, *posts]
+    monkeypatch.setattr(server, "_profiles", lambda: {**sample, "messy.shapes": profile})
+
+    headers = bearer()
+    job = search(api, headers, "messy.shapes").json["job"]
+    cdn_messages = run_scrape(pipeline, job, unique, cdn=True)
+
+    body = api.get("/v1/creators/messy.shapes", headers=headers).json["report"]
+    assert body["profile"]["business_category"] is None and body["profile"]["external_url"] is None
+    assert body["profile"]["follows_count"] is None and body["profile"]["followers_count"] == 1250
+    assert len(body["posts"]) == len(posts) - 1  # the post without an id could not be keyed
+    assert keyless not in {p["short_code"] for p in body["posts"]}
+    dated = {p["short_code"]: p["posted_at"] for p in body["posts"]}
+    assert dated[posts[0]["shortCode"]] == "2023-11-14T22:13:20Z"
+    assert len(cdn_messages) == 1 + 8 + 3 * 3  # avatar, the 8 keyed single-image posts, 3 sidecars of 3
+    with session_scope() as db:
+        related = db.execute(select(RelatedProfile.username, RelatedProfile.is_verified)).all()
+    assert [tuple(r) for r in related] == [("real.one", True)]
+
+
 def test_refresh_rescrapes_without_duplicates(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
     headers = bearer()
     first = search(api, headers, "nano_bakes").json["job"]
