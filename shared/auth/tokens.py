@@ -7,6 +7,7 @@ role=authenticated and a UUID sub. alg=none, unknown keys and any algorithm not 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -22,19 +23,35 @@ from shared.config import AuthSettings
 from shared.errors import Unauthorized, Unavailable
 
 ASYMMETRIC = {"ES256", "RS256"}
-Fetch = Callable[[str], dict[str, Any]]
+log = logging.getLogger("auth")
+Fetch = Callable[[str], Any]
 
 
-def fetch_json(url: str) -> dict[str, Any]:
+def fetch_json(url: str) -> Any:
     """GET a JWKS document (httpx, short timeout)."""
     import httpx
 
     try:
         response = httpx.get(url, timeout=5.0)
         response.raise_for_status()
-        return dict(response.json())
+        return response.json()
     except (httpx.HTTPError, ValueError) as exc:
         raise Unavailable(f"could not fetch signing keys: {exc}") from exc
+
+
+def _public_key(jwk: Any) -> tuple[str, Any] | None:
+    """(algorithm, key) of a signing key we verify with; None for any other entry and for one that does not parse
+    (logged): one malformed key once stopped every token from verifying (a 500 on every request)."""
+    if not isinstance(jwk, dict) or not isinstance(jwk.get("kid"), str) or jwk.get("use", "sig") != "sig":
+        return None
+    try:
+        if jwk.get("kty") == "EC" and jwk.get("crv") == "P-256":
+            return "ES256", ECAlgorithm.from_jwk(json.dumps(jwk))
+        if jwk.get("kty") == "RSA":
+            return "RS256", RSAAlgorithm.from_jwk(json.dumps(jwk))
+    except (jwt.PyJWTError, ValueError, TypeError) as exc:
+        log.warning("a signing key in the JWKS does not parse; skipped", extra={"kid": jwk["kid"], "error": str(exc)})
+    return None
 
 
 class JwksCache:
@@ -47,15 +64,11 @@ class JwksCache:
         self._lock = threading.Lock()
 
     def _refresh(self) -> None:
-        keys: dict[str, tuple[str, Any]] = {}
-        for jwk in self.fetch(self.url).get("keys", []):
-            kid, kty = jwk.get("kid"), jwk.get("kty")
-            if not kid or jwk.get("use", "sig") != "sig":
-                continue
-            if kty == "EC" and jwk.get("crv") == "P-256":
-                keys[kid] = ("ES256", ECAlgorithm.from_jwk(json.dumps(jwk)))
-            elif kty == "RSA":
-                keys[kid] = ("RS256", RSAAlgorithm.from_jwk(json.dumps(jwk)))
+        document = self.fetch(self.url)
+        listed = document.get("keys") if isinstance(document, dict) else None
+        if not isinstance(listed, list):
+            raise Unavailable("the signing keys document holds no list of keys")
+        keys = {jwk["kid"]: found for jwk in listed if (found := _public_key(jwk)) is not None}
         self._keys, self._fetched_at = keys, time.monotonic()
 
     def key(self, kid: str) -> tuple[str, Any] | None:

@@ -121,6 +121,27 @@ def test_unreachable_jwks_is_503_not_401() -> None:
         verifier.verify(sign(SigningKey("k"), claims("https://x/auth/v1")))
 
 
+def test_a_key_that_does_not_parse_leaves_the_others_verifying() -> None:
+    """One malformed key (or an entry that is no key) raised out of the refresh: no token verified, a 500 each."""
+    good = SigningKey("good")
+    broken_ec = {**SigningKey("bad-ec").jwk(), "x": "AAAA"}
+    broken_rsa = {**SigningKey("bad-rsa", alg="RS256").jwk(), "n": "!!"}
+    document = {"keys": [broken_ec, None, 7, {"kid": 5, "kty": "EC"}, broken_rsa, good.jwk()]}
+    settings = AuthSettings(jwks_url="http://jwks.invalid", jwt_issuer="https://x/auth/v1")
+    verifier = TokenVerifier(settings, JwksCache(settings.jwks_url or "", fetch=lambda _: document))
+    assert verifier.verify(sign(good, claims("https://x/auth/v1")))
+    with pytest.raises(Unauthorized, match="unknown key"):
+        verifier.verify(sign(SigningKey("bad-ec"), claims("https://x/auth/v1")))
+
+
+@pytest.mark.parametrize("document", [[], {"keys": None}, {"keys": "k"}, "<html>"], ids=str)
+def test_a_document_with_no_list_of_keys_is_503(document: object) -> None:
+    settings = AuthSettings(jwks_url="http://jwks.invalid", jwt_issuer="https://x/auth/v1")
+    verifier = TokenVerifier(settings, JwksCache(settings.jwks_url or "", fetch=lambda _: document))
+    with pytest.raises(Unavailable, match="no list of keys"):
+        verifier.verify(sign(SigningKey("k"), claims("https://x/auth/v1")))
+
+
 def test_unconfigured_issuer_refuses_every_token() -> None:
     verifier = TokenVerifier(AuthSettings(hs256_secret=HS256_SECRET))
     with pytest.raises(Unavailable, match="not configured"):
