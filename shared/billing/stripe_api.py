@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -53,27 +54,35 @@ def create_options(*parts: object) -> dict[str, Any]:
     return {"idempotency_key": idempotency_key(*parts)}
 
 
-def _plain(obj: Any) -> dict[str, Any]:
-    """SDK objects as plain dicts: the rest of the code reads Stripe data one way, webhook or API."""
-    return dict(obj.to_dict())
+def _send(what: str, method: Callable[..., Any], *args: Any) -> dict[str, Any]:
+    """One SDK call's answer as a plain dict (the rest of the code reads Stripe data one way, webhook or API).
+    Stripe out of reach, rate limiting or failing on its side, after the SDK's network retries, is Unavailable
+    (503, retry), never an unmapped 500; any other Stripe error is ours and raises as it is."""
+    import stripe
+
+    try:
+        return dict(method(*args).to_dict())
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
+        raise errors.Unavailable(f"Stripe could not {what} ({type(exc).__name__})", retry_after_s=10) from exc
 
 
 def create_customer(*, email: str | None, team_id: str) -> dict[str, Any]:
     params: dict[str, Any] = {"metadata": {"team_id": team_id}}
     if email:
         params["email"] = email
-    return _plain(client().v1.customers.create(params, create_options("customer", team_id)))  # type: ignore[arg-type]
+    options = create_options("customer", team_id)
+    return _send("create the customer", client().v1.customers.create, params, options)
 
 
 def create_checkout_session(params: dict[str, Any], *key_parts: object) -> dict[str, Any]:
     options = create_options("checkout", *key_parts)
-    return _plain(client().v1.checkout.sessions.create(params, options))  # type: ignore[arg-type]
+    return _send("open a checkout", client().v1.checkout.sessions.create, params, options)
 
 
 def create_portal_session(*, customer: str, return_url: str, team_id: str, nonce: str) -> dict[str, Any]:
     params = {"customer": customer, "return_url": return_url}
     options = create_options("portal", team_id, nonce)
-    return _plain(client().v1.billing_portal.sessions.create(params, options))  # type: ignore[arg-type]
+    return _send("open the portal", client().v1.billing_portal.sessions.create, params, options)
 
 
 def retrieve_subscription(subscription_id: str) -> dict[str, Any] | None:
@@ -81,7 +90,7 @@ def retrieve_subscription(subscription_id: str) -> dict[str, Any] | None:
     import stripe
 
     try:
-        return _plain(client().v1.subscriptions.retrieve(subscription_id))
+        return _send("read the subscription", client().v1.subscriptions.retrieve, subscription_id)
     except stripe.InvalidRequestError as exc:
         if exc.http_status == 404:
             return None
@@ -93,13 +102,13 @@ def change_subscription_price(*, subscription: dict[str, Any], price_id: str, re
     item = subscription["items"]["data"][0]
     params = {"items": [{"id": item["id"], "plan": price_id}]}
     options = create_options("change", subscription["id"], price_id, request_id)
-    return _plain(client().v1.subscriptions.update(subscription["id"], params, options))  # type: ignore[arg-type]
+    return _send("change the plan", client().v1.subscriptions.update, subscription["id"], params, options)
 
 
 def cancel_at_period_end(*, subscription_id: str, cancel: bool) -> dict[str, Any]:
     options = create_options("cancel", subscription_id, cancel)
     params = {"cancel_at_period_end": cancel}
-    return _plain(client().v1.subscriptions.update(subscription_id, params, options))  # type: ignore[arg-type]
+    return _send("update the subscription", client().v1.subscriptions.update, subscription_id, params, options)
 
 
 def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:
