@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 from typing import Any
 
 from shared.catalogue.schemas import bad_cursor
@@ -36,10 +37,22 @@ def decode(cursor: str, *, sort: str, digest: str) -> tuple[float | int | None, 
     check, payload = raw[:_DIGEST], raw[_DIGEST:]
     if hashlib.blake2b(payload, digest_size=_DIGEST).digest() != check:
         raise bad_cursor("it was altered")
-    data = json.loads(payload)
-    if data["s"] != sort or data["f"] != digest:
+    # The checksum is no secret, so what it covers may still be anything: each part is checked before use.
+    try:
+        data = json.loads(payload)
+        cursor_sort, value, creator_id, cursor_digest = data["s"], data["v"], data["id"], data["f"]
+    except (ValueError, TypeError, KeyError) as exc:
+        raise bad_cursor("malformed") from exc
+    if cursor_sort != sort or cursor_digest != digest:
         raise bad_cursor("it belongs to another sort or other filters")
-    value, creator_id = data["v"], data["id"]
-    if not isinstance(creator_id, int) or not (value is None or isinstance(value, int | float)):
+    if not (_bigint(creator_id) and (value is None or _bigint(value) or _finite(value))):
         raise bad_cursor("malformed")
     return value, creator_id
+
+
+def _bigint(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, float) and math.isfinite(value)

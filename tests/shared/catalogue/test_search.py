@@ -3,6 +3,9 @@ previews only, keyset pages that stay exact while creators are added, and 400s f
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -196,6 +199,28 @@ def test_a_tampered_or_misused_cursor_is_400(api, bearer, seeded) -> None:  # ty
         response = api.get(f"/v1/discovery/creators?{query}", headers=brand)
         assert response.status_code == 400 and reason in response.json["detail"], response.json
     assert api.get(f"/v1/discovery/creators?limit=2&cursor={cursor}", headers=brand).status_code == 200
+
+
+def _checksummed(payload: bytes) -> str:
+    """A cursor around any payload, with the right checksum: anyone can make one (the checksum is no secret)."""
+    check = hashlib.blake2b(payload, digest_size=8).digest()
+    return base64.urlsafe_b64encode(check + payload).decode().rstrip("=")
+
+
+def test_a_forged_cursor_is_400_whatever_it_holds(api, bearer, seeded) -> None:  # type: ignore[no-untyped-def]
+    """Each of these answered 500: the payload was read as a JSON object with every key, of the right types."""
+    brand = bearer()
+    cursor = api.get("/v1/discovery/creators?limit=2", headers=brand).json["next_cursor"]
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))[8:]
+    real = json.loads(raw)
+    forged = [b"\xff not json", b"[1, 2]", b'"s"', b"{}", json.dumps({**real, "id": 2**63}).encode(),
+              json.dumps({**real, "v": 10**30}).encode(), json.dumps({**real, "v": float("nan")}).encode(),
+              json.dumps({**real, "id": True}).encode()]  # fmt: skip
+    for payload in forged:
+        response = api.get(f"/v1/discovery/creators?limit=2&cursor={_checksummed(payload)}", headers=brand)
+        assert response.status_code == 400 and "malformed" in response.json["detail"], (payload, response.json)
+    resent = api.get(f"/v1/discovery/creators?limit=2&cursor={_checksummed(raw)}", headers=brand)
+    assert resent.status_code == 200 and resent.json["items"]
 
 
 def test_facets_past_the_exact_limit_are_sampled_and_say_so(api, bearer, seeded, monkeypatch) -> None:  # type: ignore[no-untyped-def]
