@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -96,7 +96,7 @@ def _out(received: Any) -> DeadLetterOut:
         topic=_topic_of(message),
         source_subscription=message.attributes.get(SOURCE),
         attempts=int(attempts) if attempts else None,
-        published_at=datetime.fromtimestamp(published.timestamp()) if published else None,
+        published_at=datetime.fromtimestamp(published.timestamp(), UTC) if published else None,  # with its offset
         business_key=message.attributes.get("business_key"),
         attributes=dict(message.attributes),
         payload=message.data.decode("utf-8", errors="replace")[:300],

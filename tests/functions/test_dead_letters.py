@@ -68,6 +68,7 @@ def test_a_poison_message_is_listed_replayed_once_after_the_fix_and_another_disc
     [poison] = [m for m in listed().values() if m["source_subscription"]]
     assert poison["topic"] == topic and poison["attempts"] == 5 and "prune_processed_messages" in poison["payload"]
     assert set(listed()) == {poison["message_id"], other}  # looking does not take them
+    assert all(m["published_at"].endswith("Z") for m in listed().values())  # a date-time carries its offset
     poison = poison["message_id"]
     assert runs() == 0
 
