@@ -271,6 +271,14 @@ def bearer(jwks: JwksServer) -> Callable[..., dict[str, str]]:
 
 
 @pytest.fixture
+def closed_url() -> Iterator[str]:
+    """An http URL on a port this run holds closed: a vendor pointed at it (`settings_env`) is out of reach."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{closed.getsockname()[1]}"
+
+
+@pytest.fixture
 def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
     """Set FA_ variables for one test (`settings_env(DISCOVERY__MAX_IN_FLIGHT="5")`); undone afterwards."""
 

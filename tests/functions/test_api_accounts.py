@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select, text
 
-from shared.config import reset_caches
 from shared.credits.models import CreditTransaction, CreditWallet, UnlockedInfluencer
 from shared.db import session_scope
 from shared.teams.models import Team, TeamMember, User
@@ -206,18 +203,9 @@ def test_inviting_someone_who_has_not_signed_up(api, bearer, jwks) -> None:  # t
     assert again.status_code == 409 and len([i for i in jwks.invites if i["body"].get("email") == email]) == 1
 
 
-@pytest.fixture
-def supabase_out_of_reach(jwks, monkeypatch):  # type: ignore[no-untyped-def]
-    with socket.socket() as closed:  # a port this run holds closed
-        closed.bind(("127.0.0.1", 0))
-        monkeypatch.setenv("FA_AUTH__SUPABASE_URL", f"http://127.0.0.1:{closed.getsockname()[1]}")
-        reset_caches()
-        yield
-    reset_caches()
-
-
-def test_supabase_out_of_reach_is_a_503_to_retry_and_adds_no_one(api, bearer, supabase_out_of_reach) -> None:  # type: ignore[no-untyped-def]
+def test_supabase_out_of_reach_is_a_503_to_retry_and_adds_no_one(api, bearer, closed_url, settings_env) -> None:  # type: ignore[no-untyped-def]
     """httpx's ConnectError left the invite unmapped: a 500."""
+    settings_env(AUTH__SUPABASE_URL=closed_url)
     owner = bearer()
     team = api.post("/v1/teams", json={"name": "Agency"}, headers=owner).json["id"]
     members = count(TeamMember)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -83,18 +82,9 @@ def test_subscribe_change_plan_and_cancel_at_period_end(api, bearer, stripe_stan
     assert again.status_code == 409  # one subscription per team: change it instead
 
 
-@pytest.fixture
-def stripe_out_of_reach(stripe_standin, monkeypatch):  # type: ignore[no-untyped-def]
-    with socket.socket() as closed:  # a port this run holds closed
-        closed.bind(("127.0.0.1", 0))
-        monkeypatch.setenv("FA_STRIPE__API_BASE", f"http://127.0.0.1:{closed.getsockname()[1]}")
-        reset_caches()
-        yield
-    reset_caches()
-
-
-def test_stripe_out_of_reach_is_a_503_to_retry(api, bearer, stripe_out_of_reach) -> None:  # type: ignore[no-untyped-def]
+def test_stripe_out_of_reach_is_a_503_to_retry(api, bearer, stripe_standin, closed_url, settings_env) -> None:  # type: ignore[no-untyped-def]
     """The SDK's APIConnectionError, after its network retries, was unmapped: a 500 for a checkout or a signup."""
+    settings_env(STRIPE__API_BASE=closed_url)
     checkout = api.post("/v1/billing/checkout", json={"package": "standard_monthly"}, headers=bearer())
     signup = api.post("/v1/signup/checkout", json={"email": "new@example.org", "plan": "standard_monthly"})
     for answer in (checkout, signup):
