@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import logging
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,11 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 import shared.schema  # noqa: F401  (every mapper known before the first flush, or foreign keys fail)
-from shared import pgwire
+from shared import errors, pgwire
 from shared.config import get_settings, per_instance
 from shared.events import outbox
 
 pgwire.install()
+log = logging.getLogger("db")
 _RETURNED_AT = "fa_returned_at"  # in a pooled connection's info: when it last came back to the pool
 
 
@@ -43,8 +45,22 @@ def get_engine() -> Engine:
         pool_timeout=db.pool_timeout_s,
         pool_recycle=db.pool_recycle_s,
         pool_pre_ping=False,  # _ping_if_idle below: the same check, skipped for a connection just used
-        connect_args={"timeout": db.connect_timeout_s, "application_name": get_settings().service_name},
+        connect_args={
+            "timeout": db.connect_timeout_s,
+            "application_name": get_settings().service_name,
+        },
     )
+
+    @event.listens_for(engine, "do_connect")
+    def _connect(dialect: Any, _record: ConnectionPoolEntry, cargs: Any, cparams: dict[str, Any]) -> Any:
+        """A connection that cannot be opened (refused, timed out, a certificate not verified, the server's FATAL at
+        startup) is a 503 to retry, its cause logged for operators; pg8000 raises some of these (ssl's) unwrapped,
+        and none of them is a lost connection the router could retry on."""
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except Exception as exc:
+            log.error("cannot connect to the database", extra={"error": repr(exc)})
+            raise errors.Unavailable("the database cannot be reached; retry shortly", retry_after_s=5) from exc
 
     @event.listens_for(engine, "connect")
     def _prepare(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:

@@ -4,6 +4,8 @@ an ETag."""
 from __future__ import annotations
 
 import json
+import logging
+import socket
 import threading
 import time
 import uuid
@@ -303,6 +305,27 @@ def test_a_write_that_loses_its_connection_answers_503_and_its_retry_lands(  # t
     assert lost.status_code == 503 and lost.headers["Retry-After"] == "1", lost.get_data(as_text=True)
     assert lost.json["code"] == "unavailable" and "retry it" in lost.json["detail"]
     assert search(api, brand, "fitwithmaya").status_code == 202  # on a fresh connection
+
+
+def test_a_database_out_of_reach_is_a_503_to_retry_for_reads_writes_and_pushes(  # type: ignore[no-untyped-def]
+    api, bearer, pipeline, postgres, settings_env, caplog
+) -> None:
+    """pg8000's InterfaceError when no connection can be opened was unmapped: every request and every push delivery
+    answered 500 while Supabase was out of reach (a restart, a network fault, a certificate that does not verify)."""
+    brand = bearer()
+    job = search(api, brand, "surf.lisboa").json["job"]
+    logging.getLogger("db").addHandler(caplog.handler)  # the process' JSON logging may have replaced the root's
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        settings_env(DATABASE__URL=postgres.url.replace(f":{postgres.port}/", f":{closed.getsockname()[1]}/"))
+        for answer in (get(api, brand, "surf.lisboa"), search(api, brand, "fitwithmaya")):
+            assert answer.status_code == 503 and answer.headers["Retry-After"] == "5", answer.get_data(as_text=True)
+            assert answer.json["code"] == "unavailable" and "database cannot be reached" in answer.json["detail"]
+        scrape = {"job_id": job["id"], "username": job["username"], "refresh": False}
+        assert push("scrape", scrape, f"scrape-{job['id']}") == 503  # Pub/Sub redelivers it
+    logging.getLogger("db").removeHandler(caplog.handler)
+    causes = [record.error for record in caplog.records if record.getMessage() == "cannot connect to the database"]
+    assert causes and all("Can't create a connection" in cause for cause in causes), causes
 
 
 def test_the_job_stream_sends_the_reports_etag(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
