@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from shared.events.topics import Topic
 
-DB = "database.url"
+DB = ("database.url", "database.ca_cert")  # the CA: verified TLS to Supabase (shared.db.tls_connect_args)
 
 
 @dataclass(frozen=True)
@@ -30,30 +30,30 @@ class FunctionSpec:
 NOTIFY = (Topic.NOTIFICATION_REQUESTED,)
 FUNCTIONS: tuple[FunctionSpec, ...] = (
     # Publishes to every topic: the operators' console replays dead letters to the topic they came from.
-    FunctionSpec("api", "functions/api/main.py", (DB, "auth.supabase_service_key", "stripe.secret_key"),
+    FunctionSpec("api", "functions/api/main.py", (*DB, "auth.supabase_service_key", "stripe.secret_key"),
                  publishes=tuple(Topic), public=True, reads_dead_letters=True, max_instances=50),
     FunctionSpec("stripe_webhook", "functions/stripe_webhook/main.py",
-                 (DB, "stripe.secret_key", "stripe.webhook_secret", "auth.supabase_service_key"),
+                 (*DB, "stripe.secret_key", "stripe.webhook_secret", "auth.supabase_service_key"),
                  publishes=NOTIFY, public=True),
-    FunctionSpec("scrape", "functions/scrape/main.py", (DB, "apify.token"),
+    FunctionSpec("scrape", "functions/scrape/main.py", (*DB, "apify.token"),
                  publishes=(Topic.CDN_IMAGE_REQUESTED, *NOTIFY), enqueues_tasks=True, timeout_s=300, max_instances=10),
     # The same worker module, for one post or reel (post analytics by URL).
-    FunctionSpec("scrape_post", "functions/scrape/main.py", (DB, "apify.token"),
+    FunctionSpec("scrape_post", "functions/scrape/main.py", (*DB, "apify.token"),
                  publishes=(Topic.CDN_IMAGE_REQUESTED,), enqueues_tasks=True, timeout_s=300, max_instances=5),
-    FunctionSpec("cdn", "functions/cdn/main.py", (DB, "storage.access_key_id", "storage.secret_access_key"),
+    FunctionSpec("cdn", "functions/cdn/main.py", (*DB, "storage.access_key_id", "storage.secret_access_key"),
                  memory="1Gi", timeout_s=120, max_instances=30),
-    FunctionSpec("insights", "functions/insights/main.py", (DB,), publishes=NOTIFY, memory="1Gi", timeout_s=120),
-    FunctionSpec("notifications", "functions/notifications/main.py", (DB, "notify.smtp_password"), max_instances=5),
-    FunctionSpec("maintenance", "functions/maintenance/main.py", (DB,),
+    FunctionSpec("insights", "functions/insights/main.py", DB, publishes=NOTIFY, memory="1Gi", timeout_s=120),
+    FunctionSpec("notifications", "functions/notifications/main.py", (*DB, "notify.smtp_password"), max_instances=5),
+    FunctionSpec("maintenance", "functions/maintenance/main.py", DB,
                  publishes=(Topic.CREATOR_SCRAPE_REQUESTED, Topic.POST_SCRAPE_REQUESTED, Topic.CDN_IMAGE_REQUESTED,
                             Topic.CREATOR_ANALYZED, *NOTIFY),  # the outbox relay re-sends anything
                  enqueues_tasks=True, timeout_s=300, max_instances=2),
-    FunctionSpec("discovery", "functions/discovery/main.py", (DB,), publishes=(Topic.CREATOR_SCRAPE_REQUESTED,),
+    FunctionSpec("discovery", "functions/discovery/main.py", DB, publishes=(Topic.CREATOR_SCRAPE_REQUESTED,),
                  timeout_s=120, max_instances=2),
 )  # fmt: skip
 
 # The inference service (Cloud Run, not a function): its secrets and topics, for its service account.
-INFERENCE_SECRETS = (DB, "storage.access_key_id", "storage.secret_access_key")
+INFERENCE_SECRETS = (*DB, "storage.access_key_id", "storage.secret_access_key")
 INFERENCE_PUBLISHES = (Topic.CREATOR_ANALYZED, *NOTIFY)
 
 

@@ -8,12 +8,13 @@ strict, never lax: only ``local`` and ``test`` may run with missing or placehold
 from __future__ import annotations
 
 import re
+import ssl
 from collections.abc import Callable
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -47,6 +48,21 @@ class DatabaseSettings(BaseModel):
     ping_after_idle_s: float = Field(default=1.0, ge=0)
     statement_timeout_ms: int = Field(default=15_000, ge=100)
     connect_timeout_s: int = Field(default=10, ge=1)
+    # The CA that signed the database's certificate, as PEM (Supabase's is prod-ca-2021.crt, from the dashboard's
+    # database settings). Set, every connection is TLS with the chain and the host name checked (libpq's
+    # verify-full) and never falls back to plaintext (shared.db.tls_connect_args). Unset, the connection is
+    # plaintext, which only the local and test profiles accept.
+    ca_cert: str | None = None
+
+    @field_validator("ca_cert")
+    @classmethod
+    def _is_a_certificate(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ssl.create_default_context(cadata=value.strip())
+            except (ssl.SSLError, ValueError) as exc:
+                raise ValueError(f"not a PEM certificate ({exc})") from None
+        return value
 
 
 class PubSubSettings(BaseModel):
@@ -289,6 +305,8 @@ class Settings(BaseSettings):
                 problems.append(f"{group}.{name} is missing")
             elif is_placeholder(secret.get_secret_value()):
                 problems.append(f"{group}.{name} is a placeholder")
+        if self.database.url is not None and self.database.ca_cert is None:
+            problems.append("database.ca_cert is missing: outside the local profile the database is reached over TLS")
         if self.auth.jwks_url is None and self.auth.hs256_secret is None:
             problems.append("auth needs jwks_url or hs256_secret to verify tokens")
         if self.auth.hs256_secret is not None and is_placeholder(self.auth.hs256_secret.get_secret_value()):

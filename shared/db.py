@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import functools
 import logging
+import ssl
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +35,16 @@ def database_url() -> str:
     return secret.get_secret_value()
 
 
+def tls_connect_args(ca_cert: str | None) -> dict[str, Any]:
+    """pg8000's TLS argument. With a CA: TLS required, the certificate chained to that CA alone and issued for the
+    host in the URL (libpq's verify-full). Without one: plaintext, for the local stack (shared.config refuses it
+    elsewhere). pg8000's own default is neither: it asks for TLS but accepts any certificate, and goes on in
+    plaintext when the server declines, so anyone on the path could read or downgrade the connection."""
+    if ca_cert is None:
+        return {"ssl_context": False}
+    return {"ssl_context": ssl.create_default_context(cadata=ca_cert.strip())}
+
+
 @per_instance(close=lambda engine: engine.dispose())
 def get_engine() -> Engine:
     """The instance's engine, created once. Pool sizes are explained in shared.config.DatabaseSettings."""
@@ -48,6 +59,7 @@ def get_engine() -> Engine:
         connect_args={
             "timeout": db.connect_timeout_s,
             "application_name": get_settings().service_name,
+            **tls_connect_args(db.ca_cert),
         },
     )
 

@@ -11,6 +11,7 @@ from pydantic_settings import PydanticBaseSettingsSource
 # (settings group, field) -> Secret Manager secret id. Terraform creates secrets with these ids.
 SECRET_IDS: dict[tuple[str, str], str] = {
     ("database", "url"): "fa-database-url",
+    ("database", "ca_cert"): "fa-database-ca-cert",
     ("storage", "access_key_id"): "fa-r2-access-key-id",
     ("storage", "secret_access_key"): "fa-r2-secret-access-key",
     ("stripe", "secret_key"): "fa-stripe-secret-key",

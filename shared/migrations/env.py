@@ -7,7 +7,8 @@ from logging.config import fileConfig
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from shared.db import database_url
+from shared.config import get_settings
+from shared.db import database_url, tls_connect_args
 from shared.schema import metadata
 
 config = context.config
@@ -18,6 +19,15 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 def _url() -> str:
     """`alembic -x database_url=...` (Cloud Build's migration step, which has no other settings), else settings."""
     return context.get_x_argument(as_dictionary=True).get("database_url") or database_url()
+
+
+def _tls() -> dict[str, object]:
+    """With `-x database_url`, the CA comes as `-x database_ca_cert=<PEM>` (plaintext without one, as for a local
+    cluster); else from settings, which refuse plaintext outside the local profile."""
+    arguments = context.get_x_argument(as_dictionary=True)
+    if "database_url" in arguments:
+        return tls_connect_args(arguments.get("database_ca_cert") or None)
+    return tls_connect_args(get_settings().database.ca_cert)
 
 
 def run_migrations_offline() -> None:
@@ -33,7 +43,7 @@ def run_migrations_online() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    engine = create_engine(_url(), poolclass=pool.NullPool)
+    engine = create_engine(_url(), poolclass=pool.NullPool, connect_args=_tls())
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=metadata, compare_type=True)
         with context.begin_transaction():

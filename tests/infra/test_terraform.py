@@ -111,3 +111,8 @@ def test_cloud_build_deploys_in_order_with_the_image_digest() -> None:
     terraform = next(step for step in build["steps"] if step["id"] == "terraform")["args"][-1]
     assert "inference_image=$(cat /workspace/image.txt)" in terraform and "apply" in terraform
     assert "@${digest}" in next(step for step in build["steps"] if step["id"] == "digest")["args"][-1]
+    migrations = next(step for step in build["steps"] if step["id"] == "migrations")
+    assert migrations["secretEnv"] == ["FA_DATABASE__URL", "FA_DATABASE__CA_CERT"]
+    assert '-x database_ca_cert="$$FA_DATABASE__CA_CERT"' in migrations["args"][-1], "verified TLS to Supabase"
+    secret_envs = {s["env"]: s["versionName"] for s in build["availableSecrets"]["secretManager"]}
+    assert "/secrets/fa-database-ca-cert/" in secret_envs["FA_DATABASE__CA_CERT"]

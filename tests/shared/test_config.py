@@ -7,13 +7,15 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from infra.local.tls_front import Authority
 from shared import secrets
 from shared.config import REQUIRED_PROD_SECRETS, Profile, Settings
 
+CA_PEM = Authority.create().pem  # what Supabase's prod-ca-2021.crt is: the CA the database's certificate chains to
 REAL = {
     "profile": "prod",
     "gcp_project": "following-prod",
-    "database": {"url": "postgresql+pg8000://app:Zq8-r7Lk2w@db.internal:6543/postgres"},
+    "database": {"url": "postgresql+pg8000://app:Zq8-r7Lk2w@db.internal:6543/postgres", "ca_cert": CA_PEM},
     "storage": {"access_key_id": "3f0c1a9e8b7d4c2a", "secret_access_key": "9a7e5c3b1d0f2e4a6c8b"},
     "stripe": {"secret_key": "sk_live_51Hx8Kq2eZvKYlo2C", "webhook_secret": "whsec_8f3k2m1n0p9q"},
     "apify": {"token": "apify_api_7Gk2Lm9Qx3"},
@@ -92,6 +94,17 @@ def test_prod_refuses_placeholders(group: str, name: str, value: str) -> None:
         prod(**{f"{group}__{name}": value})
 
 
+def test_prod_reaches_the_database_over_verified_tls_only() -> None:
+    """No CA, no start: the connection would be plaintext (shared.db.tls_connect_args)."""
+    with pytest.raises(ValidationError, match=r"database\.ca_cert is missing"):
+        prod(database__ca_cert=None)
+    with pytest.raises(ValidationError, match="not a PEM certificate"):
+        prod(database__ca_cert="-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----")
+    assert (
+        Settings(profile="local", database={"url": "postgresql+pg8000://postgres@127.0.0.1/x"}).database.ca_cert is None
+    )
+
+
 def test_prod_needs_a_way_to_verify_tokens() -> None:
     with pytest.raises(ValidationError, match="jwks_url or hs256_secret"):
         prod(auth__jwks_url=None)
@@ -134,6 +147,7 @@ def test_env_nested_groups(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_secret_manager_fills_missing_secrets_in_prod(monkeypatch: pytest.MonkeyPatch) -> None:
     store = {sid: f"sm-value-{sid}-9k2j" for sid in secrets.SECRET_IDS.values()}
     store["fa-database-url"] = "postgresql+pg8000://app:Zq8r7Lk2w@db.internal:6543/postgres"
+    store["fa-database-ca-cert"] = CA_PEM
     calls: list[tuple[str, str]] = []
 
     def access(project: str, secret_id: str) -> str:
@@ -167,10 +181,13 @@ def test_secret_manager_is_not_called_outside_prod(monkeypatch: pytest.MonkeyPat
 def test_a_function_needs_only_its_own_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     """FA_SECRETS (set per function by Terraform) narrows what must be present and what Secret Manager reads."""
     calls: list[str] = []
-    monkeypatch.setattr(secrets, "access_secret", lambda project, secret_id: calls.append(secret_id) or "sm-9kq2-value")
-    monkeypatch.setenv("FA_SECRETS", "database.url,apify.token")
+    stored = {"fa-database-ca-cert": CA_PEM}
+    monkeypatch.setattr(
+        secrets, "access_secret", lambda project, secret_id: calls.append(secret_id) or stored.get(secret_id, "sm-9kq2")
+    )
+    monkeypatch.setenv("FA_SECRETS", "database.url,database.ca_cert,apify.token")
     settings = Settings(profile="prod", gcp_project="following-prod", auth=REAL["auth"], tasks=REAL["tasks"])
-    assert sorted(calls) == ["fa-apify-token", "fa-database-url"]
+    assert sorted(calls) == ["fa-apify-token", "fa-database-ca-cert", "fa-database-url"]
     assert settings.stripe.secret_key is None, "not this function's secret: neither read nor demanded"
     monkeypatch.setenv("FA_SECRETS", "database.url,stripe.nonsense")
     with pytest.raises(ValueError, match="unknown secrets"):
