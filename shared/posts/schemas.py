@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from shared.jobs.schemas import JobOut
 from shared.posts.urls import URL_PATTERN
@@ -25,12 +26,26 @@ _NOT_IN_A_LABEL = (
     # bidi embeddings and isolates, invisible operators
     r"\u00a0\u00ad\u061c\u1680\u180e\u2000-\u200b\u200e\u200f\u2028-\u202f\u205f-\u2064\u2066-\u206f\u3000"
     r"\ufeff\ufff9-\uffff"  # BOM, interlinear annotation, object and replacement characters, non-characters
+    r"\u037e\u1fef"  # the Greek question mark and varia: their NFC forms are `;` and a backtick (below)
 )
-CAMPAIGN = rf"^[^{_NOT_IN_A_LABEL}]{{1,80}}$"
+# 1 to 80 characters, the first and the last not a space.
+CAMPAIGN = rf"^[^{_NOT_IN_A_LABEL} ](?:[^{_NOT_IN_A_LABEL}]{{0,78}}[^{_NOT_IN_A_LABEL} ])?$"
 CAMPAIGN_LABEL = (
-    "up to 80 characters: letters, digits, symbols and emoji of any script, spaces; "
-    "of ASCII punctuation only `_.:#&/+-`"
+    "up to 80 characters: letters, digits, symbols and emoji of any script, spaces but at either end; "
+    "of ASCII punctuation only `_.:#&/+-`; stored and matched in Unicode NFC"
 )
+
+
+def _one_spelling(value: str) -> str:
+    """A label as it is stored and matched: NFC, so an `é` typed as `e` and a combining accent (as macOS and some
+    keyboards send it) is the same label as a precomposed `é`; before, each spelling was a campaign of its own.
+    Checked against the pattern as sent (the document's rule), then normalized. Migration 0017 did the same to the
+    labels stored before. NFC writes a few letters as two code points (Devanagari क़, Hebrew presentation forms),
+    so a label near 80 characters made of them can come back longer than a filter accepts."""
+    return unicodedata.normalize("NFC", value)
+
+
+Campaign = Annotated[str, Field(pattern=CAMPAIGN), AfterValidator(_one_spelling)]
 
 
 class AnalyzeIn(BaseModel):
@@ -41,9 +56,7 @@ class AnalyzeIn(BaseModel):
         description="instagram.com/p/<code>/ or /reel/<code>/",
         json_schema_extra={"pattern": URL_PATTERN},  # shared.posts.urls enforces it, with a precise reason
     )
-    campaign: str | None = Field(
-        None, pattern=CAMPAIGN, description=f"group posts to report on them together; {CAMPAIGN_LABEL}"
-    )
+    campaign: Campaign | None = Field(None, description=f"group posts to report on them together; {CAMPAIGN_LABEL}")
 
 
 class Owner(BaseModel):
@@ -94,7 +107,7 @@ class AnalyzeOut(BaseModel):
 
 class CampaignQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    campaign: str | None = Field(None, pattern=CAMPAIGN, description=f"one campaign's posts; {CAMPAIGN_LABEL}")
+    campaign: Campaign | None = Field(None, description=f"one campaign's posts; {CAMPAIGN_LABEL}")
     limit: int = Field(100, ge=1, le=500)
 
 

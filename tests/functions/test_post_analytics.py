@@ -191,6 +191,21 @@ def test_a_campaign_lists_its_posts_with_totals(api, bearer, pipeline, unique) -
     assert api.get("/v1/posts?campaign=%00x", headers=brand).status_code == 400
 
 
+def test_a_label_typed_two_ways_is_one_campaign(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
+    """`é` precomposed, or as `e` and a combining accent (as macOS sends it), was two campaigns; now one, in NFC."""
+    brand = bearer()
+    fund(api, brand, 50, f"fund-{unique}")
+    composed, decomposed = "Été 2026", "E\u0301te\u0301 2026"
+    for shortcode, label in (("Twice12345", decomposed), ("Twice67890", composed)):
+        body = {"url": f"instagram.com/p/{shortcode}", "campaign": label}
+        assert api.post("/v1/posts/analyze", json=body, headers=brand).status_code == 202
+    for label in (composed, decomposed):
+        items = api.get(f"/v1/posts?campaign={quote(label)}", headers=brand).json["items"]
+        assert sorted((p["shortcode"], p["campaign"]) for p in items) == [
+            ("Twice12345", composed), ("Twice67890", composed)
+        ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("label", "accepted"),
     [
@@ -206,7 +221,13 @@ def test_a_campaign_lists_its_posts_with_totals(api, bearer, pipeline, unique) -
         ("a\u202eb", False),  # a right-to-left override
         ("a\u00a0b", False),  # a space other than " "
         ("a\u2028b", False),  # a line separator
+        (" launch", False),  # a space at either end: a second spelling of the label
+        ("launch ", False),
+        ("a b", True),
+        ("a\u037eb", False),  # the Greek question mark, whose NFC form is ";"
+        ("फ़ैशन", True),  # Hindi, with a nukta letter NFC writes as two code points
         pytest.param("x" * 81, False, id="81 characters"),
+        pytest.param("x" * 80, True, id="80 characters"),
         pytest.param("😀" * 80, True, id="80 emoji"),  # 80 code points (160 UTF-16 units)
     ],
 )

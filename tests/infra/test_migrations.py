@@ -99,3 +99,24 @@ def test_0009_backfills_a_document_for_every_creator_held(scratch: Engine) -> No
     assert version == 1
     assert document["profile"]["username"] == "held_before" and document["profile"]["followers_count"] == 1234
     assert document["posts"] == [] and document["insights"]["status"] == "pending"
+
+
+def test_0017_stores_each_campaign_label_in_one_spelling(scratch: Engine) -> None:
+    _run(scratch, "upgrade", "0016")
+    labels = ["E\u0301te\u0301", "Été", " launch ", "launch", "   ", None]
+    with scratch.begin() as connection:
+        team = connection.execute(
+            text("INSERT INTO teams (name, is_personal, plan) VALUES ('t', false, 'free') RETURNING id")
+        ).scalar_one()
+        for n, label in enumerate(labels):
+            connection.execute(
+                text(
+                    "INSERT INTO team_posts (team_id, shortcode, url, kind, campaign)"
+                    " VALUES (:team, :code, 'https://www.instagram.com/p/x/', 'post', :label)"
+                ),
+                {"team": team, "code": f"Code{n}", "label": label},
+            )
+    _run(scratch, "upgrade", "0017")
+    with scratch.connect() as connection:
+        stored = connection.execute(text("SELECT campaign FROM team_posts ORDER BY shortcode")).scalars().all()
+    assert stored == ["Été", "Été", "launch", "launch", None, None]
