@@ -101,10 +101,10 @@ class TlsFront:
     offer_tls: bool = True
     port: int = field(default_factory=free_port)
     tls_connections: int = 0  # connections that completed a TLS handshake
-    _listener: socket.socket | None = None
+    _listener: socket.socket | None = field(default=None, init=False, repr=False)
+    _context: ssl.SSLContext = field(default_factory=lambda: ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER), init=False)
 
     def start(self) -> None:
-        self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         with tempfile.TemporaryDirectory() as folder:  # load_cert_chain reads files only
             cert, key = Path(folder) / "server.pem", Path(folder) / "server.key"
             cert.write_bytes(self.certificate[0])
@@ -115,6 +115,8 @@ class TlsFront:
 
     def stop(self) -> None:
         if self._listener is not None:
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() waiting in _accept
             self._listener.close()
 
     def _accept(self) -> None:
