@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -73,6 +73,12 @@ def get_engine() -> Engine:
         except Exception as exc:
             log.error("cannot connect to the database", extra={"error": repr(exc)})
             raise errors.Unavailable("the database cannot be reached; retry shortly", retry_after_s=5) from exc
+
+    @event.listens_for(engine, "handle_error")
+    def _busy_is_unavailable(context: ExceptionContext) -> None:
+        unavailable = busy(context.original_exception)
+        if unavailable is not None:
+            raise unavailable from context.original_exception
 
     @event.listens_for(engine, "connect")
     def _prepare(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
@@ -142,9 +148,8 @@ class Reader:
 
     def one(self, statement: str, params: Sequence[Any] = ()) -> Any | None:
         """The first row (None when there is none); the statement must return rows."""
-        cursor = self._dbapi.cursor()
+        cursor = self._execute(statement, params)
         try:
-            cursor.execute(statement, params)
             if cursor.description is None:
                 raise TypeError(f"Reader.one needs a statement that returns rows (use run): {statement[:60]!r}")
             row = cursor.fetchone()
@@ -154,11 +159,20 @@ class Reader:
 
     def run(self, statement: str, params: Sequence[Any] = ()) -> None:
         """A statement whose rows, if any, are not wanted."""
+        self._execute(statement, params).close()
+
+    def _execute(self, statement: str, params: Sequence[Any]) -> Any:
+        """An open cursor on the executed statement; a busy database raised as the engine's events would (busy)."""
         cursor = self._dbapi.cursor()
         try:
             cursor.execute(statement, params)
-        finally:
+        except Exception as exc:
             cursor.close()
+            unavailable = busy(exc)
+            if unavailable is not None:
+                raise unavailable from exc
+            raise
+        return cursor
 
 
 @functools.lru_cache(maxsize=64)
@@ -199,11 +213,35 @@ def _lost(engine: Engine, raw: Any, exc: Exception) -> bool:
     return bool(engine.dialect.is_disconnect(exc, raw, None) or server_ended_session(exc))
 
 
+def _server_fields(exc: BaseException | None) -> dict[str, str]:
+    """The fields of the server's ErrorResponse (S severity, C SQLSTATE, M message) that a pg8000 error carries."""
+    return exc.args[0] if exc is not None and exc.args and isinstance(exc.args[0], dict) else {}
+
+
 def server_ended_session(exc: BaseException | None) -> bool:
     """A driver error carrying the server's FATAL (a restart's 'terminating connection', 57P01): the session is gone,
     though SQLAlchemy's pg8000 dialect does not read it as a disconnect."""
-    details = exc.args[0] if exc is not None and exc.args and isinstance(exc.args[0], dict) else {}
-    return details.get("S") == "FATAL"
+    return _server_fields(exc).get("S") == "FATAL"
+
+
+# SQLSTATEs of a statement the server gave up on because the data was busy. Its transaction is rolled back, so the
+# whole request or message may be tried again.
+_BUSY = {
+    "57014": "a statement ran past its time limit",  # statement_timeout, e.g. waiting on a row another holds
+    "40001": "a serialization failure",
+    "40P01": "a deadlock",
+    "55P03": "a lock was not available",
+}
+
+
+def busy(exc: BaseException | None) -> errors.Unavailable | None:
+    """The 503 to answer for a driver error of _BUSY (it was an unmapped 500), with its cause logged; None for any
+    other error."""
+    what = _BUSY.get(_server_fields(exc).get("C", ""))
+    if what is None:
+        return None
+    log.warning("database busy", extra={"error": repr(exc)})
+    return errors.Unavailable(f"the database was busy ({what}); retry shortly", retry_after_s=2)
 
 
 def advisory_lock(db_session: Session, key: str) -> None:

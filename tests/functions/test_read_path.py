@@ -29,7 +29,7 @@ from shared.insights import flows as insights_flows
 from shared.jobs import service as jobs_service
 from shared.pgwire import recorded as statements
 from tests.fixtures.envelopes import pubsub_body
-from tests.fixtures.pipeline import push, run_scrape, search
+from tests.fixtures.pipeline import fund, push, run_scrape, search
 from tests.fixtures.wire import round_trips
 
 pytestmark = [pytest.mark.emulator, pytest.mark.usefixtures("db", "pipeline")]
@@ -326,6 +326,28 @@ def test_a_database_out_of_reach_is_a_503_to_retry_for_reads_writes_and_pushes( 
     logging.getLogger("db").removeHandler(caplog.handler)
     causes = [record.error for record in caplog.records if record.getMessage() == "cannot connect to the database"]
     assert causes and all("Can't create a connection" in cause for cause in causes), causes
+
+
+def test_a_search_that_waits_past_the_statement_timeout_is_a_503_and_charges_nothing(  # type: ignore[no-untyped-def]
+    api, bearer, pipeline, settings_env, unique
+) -> None:
+    """Its wallet row held by another transaction (a concurrent charge, a long refund), the search's charge waited
+    past statement_timeout: an unmapped 500. Now a 503 to retry; its transaction rolled back, nothing charged."""
+    brand = bearer()
+    fund(api, brand, 50, f"fund-{unique}")
+    team = api.get("/v1/me", headers=brand).json["personal_team_id"]
+    settings_env(DATABASE__STATEMENT_TIMEOUT_MS="300")
+    holder = create_engine(get_engine().url, poolclass=NullPool)
+    with holder.begin() as connection:
+        connection.execute(text("SELECT 1 FROM credit_wallets WHERE team_id = :t FOR UPDATE"), {"t": team})
+        waited = search(api, brand, "surf.lisboa")
+    holder.dispose()
+    assert waited.status_code == 503 and waited.headers["Retry-After"] == "2", waited.get_data(as_text=True)
+    assert "ran past its time limit" in waited.json["detail"]
+    assert api.get("/v1/credits/wallet", headers=brand).json["balance"] == 50
+    with session_scope() as db:
+        assert db.execute(text("SELECT count(*) FROM jobs")).scalar_one() == 0
+    assert search(api, brand, "surf.lisboa").status_code == 202  # the retry, once the row is free
 
 
 def test_the_job_stream_sends_the_reports_etag(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
