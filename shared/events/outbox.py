@@ -13,6 +13,7 @@ consumer is idempotent (shared.events.consumer), and tasks are named by their de
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
@@ -28,7 +29,12 @@ from shared.events.schemas import Event
 
 log = logging.getLogger("outbox")
 PENDING = "outbox_pending"  # key in Session.info: rows this transaction added
-SEND_TIMEOUT_S = 30.0
+# How long one batch may wait on the brokers in all, Pub/Sub and Cloud Tasks together: a broker that does not answer
+# holds the request or worker that committed at most this long, however many messages it wrote, and what was not
+# sent stays for the relay. (Each message waited up to 30 s in turn before: a scrape's fan-out of image messages held
+# its worker past its 300 s timeout during a Pub/Sub outage.)
+SEND_DEADLINE_S = 10.0
+RELAY_DEADLINE_S = 120.0  # the relay's batch of up to 500 rows, well within the maintenance function's 300 s
 
 
 def add_event(db_session: Session, event: Event) -> None:
@@ -67,10 +73,11 @@ def send(ids: list[int], *, bind: Engine | Connection) -> int:
             .order_by(OutboxMessage.id)
             .with_for_update(skip_locked=True)  # a relay already sending a row keeps it
         ).all()
-        return _send_rows(rows)
+        return _send_rows(rows, deadline_s=SEND_DEADLINE_S)
 
 
-def _send_rows(rows: Sequence[OutboxMessage]) -> int:
+def _send_rows(rows: Sequence[OutboxMessage], *, deadline_s: float) -> int:
+    deadline = time.monotonic() + deadline_s
     # Start every publish first, then wait: one round trip for a fan-out of many messages.
     pending: dict[int, Future[str] | Exception] = {}
     for row in rows:
@@ -82,13 +89,16 @@ def _send_rows(rows: Sequence[OutboxMessage]) -> int:
     sent = 0
     for row in rows:
         row.attempts += 1
+        left_s = deadline - time.monotonic()
         try:
             if row.kind == "task":
-                tasks.enqueue_http(**row.body)
+                if left_s <= 0:
+                    raise TimeoutError(f"not sent within the batch's {deadline_s:.0f} s")
+                tasks.enqueue_http(**row.body, timeout_s=left_s)
             elif isinstance(started := pending[row.id], Exception):
                 raise started
             else:
-                started.result(timeout=SEND_TIMEOUT_S)
+                started.result(timeout=max(left_s, 0.0))  # 0: taken if it has already landed
         except Exception as exc:  # any failure leaves the row for the relay
             row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
             log.warning("outbox send failed; the relay retries", extra={"outbox_id": row.id, "error": row.last_error})
@@ -111,7 +121,7 @@ def relay(*, db_session: Session, older_than: timedelta, limit: int = 500) -> di
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    sent = _send_rows(rows)
+    sent = _send_rows(rows, deadline_s=RELAY_DEADLINE_S)
     return {"found": len(rows), "sent": sent}
 
 

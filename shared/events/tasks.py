@@ -67,13 +67,14 @@ def build_task(*, queue: str, url: str, payload: dict[str, Any], dedupe_key: str
     )
 
 
-def enqueue_http(*, queue: str, url: str, payload: dict[str, Any], dedupe_key: str) -> bool:
-    """Enqueue a POST of `payload` to `url`; False when a task with this key already exists."""
+def enqueue_http(*, queue: str, url: str, payload: dict[str, Any], dedupe_key: str, timeout_s: float = 20.0) -> bool:
+    """Enqueue a POST of `payload` to `url`; False when a task with this key already exists. `timeout_s` bounds
+    the call (the client's own default for CreateTask is 20 s)."""
     from google.api_core.exceptions import AlreadyExists
 
     task = build_task(queue=queue, url=url, payload=payload, dedupe_key=dedupe_key)
     try:
-        tasks_client().create_task(parent=queue_path(queue), task=task)
+        tasks_client().create_task(parent=queue_path(queue), task=task, timeout=timeout_s)
     except AlreadyExists:
         return False
     return True

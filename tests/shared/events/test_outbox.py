@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 from datetime import timedelta
@@ -95,3 +96,29 @@ def test_a_broker_failure_keeps_the_row_and_the_relay_sends_it(pull, monkeypatch
     with session_scope() as db_session:  # sent rows are not sent again
         assert outbox.relay(db_session=db_session, older_than=timedelta(0)) == {"found": 0, "sent": 0}
         assert outbox.prune(db_session=db_session, older_than=timedelta(0)) == 1
+
+
+def test_a_broker_that_does_not_answer_holds_the_commit_one_deadline_not_one_per_message(  # type: ignore[no-untyped-def]
+    pull, settings_env, monkeypatch
+) -> None:
+    """Pub/Sub and Cloud Tasks accept the connection and never answer (a brownout). Each message waited up to 30 s
+    in turn: six messages held the committing worker three minutes. Now the batch waits SEND_DEADLINE_S in all, and
+    every row stays for the relay."""
+    monkeypatch.setattr(outbox, "SEND_DEADLINE_S", 1.5)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # the kernel completes each handshake; nothing ever reads or answers
+        host = f"127.0.0.1:{silent.getsockname()[1]}"
+        settings_env(PUBSUB__EMULATOR_HOST=host, TASKS__EMULATOR_HOST=host)
+        monkeypatch.setenv("PUBSUB_EMULATOR_HOST", host)
+        started = time.monotonic()
+        with session_scope() as db_session:
+            for _ in range(4):
+                outbox.add_event(db_session, _event())
+            for n in range(2):
+                url, payload = "http://127.0.0.1:1/v1/analyze", {"job_id": str(uuid.uuid4())}
+                outbox.add_task(db_session, queue="inference", url=url, payload=payload, dedupe_key=f"k{n}")
+        held_s = time.monotonic() - started
+    rows = _rows()
+    assert len(rows) == 6 and all(row.sent_at is None and row.attempts == 1 for row in rows)
+    assert held_s < 10, f"held {held_s:.1f} s for a 1.5 s deadline"  # 6 x 30 s before; a wide margin for noise
