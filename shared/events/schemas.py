@@ -10,6 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.topics import Topic
 
+BIGINT_MAX = 2**63 - 1  # the ids' column type: a larger one reached Postgres as a 500 on every delivery
+
 
 class Event(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -47,7 +49,7 @@ class PostScrapeRequested(Event):
 class CdnImageRequested(Event):
     topic = Topic.CDN_IMAGE_REQUESTED
     job_id: uuid.UUID | None = None
-    asset_id: int = Field(gt=0)
+    asset_id: int = Field(gt=0, le=BIGINT_MAX)
     source_url: str = Field(min_length=1, max_length=4096)
 
     def key(self) -> str:
@@ -57,7 +59,7 @@ class CdnImageRequested(Event):
 class CreatorAnalyzed(Event):
     topic = Topic.CREATOR_ANALYZED
     job_id: uuid.UUID
-    creator_id: int = Field(gt=0)
+    creator_id: int = Field(gt=0, le=BIGINT_MAX)
 
     def key(self) -> str:
         return f"job:{self.job_id}"

@@ -327,3 +327,15 @@ def test_the_usage_meters_count_what_a_search_costs(api, bearer, pipeline, uniqu
         meters = dict(db.execute(text("SELECT meter, quantity FROM usage_meters")).all())
     assert meters["searches_scraped"] == 1 and meters["searches_cached"] == 1
     assert meters["apify_runs"] == 2 and meters["apify_results"] > 12  # the profile's run and its reels run
+
+
+@pytest.mark.parametrize(
+    ("target", "payload"),
+    [
+        ("cdn", {"asset_id": 2**63, "source_url": "https://scontent.cdninstagram.com/v/a.jpg"}),
+        ("insights", {"job_id": str(uuid.uuid4()), "creator_id": 2**63}),
+    ],
+)
+def test_an_id_past_bigint_is_refused_not_a_500_on_every_delivery(target: str, payload: dict[str, Any]) -> None:
+    """It reached Postgres ('out of range for type bigint'): a 500 on each of the five deliveries."""
+    assert push(target, payload, f"{target}-{uuid.uuid4()}") == 400
