@@ -101,6 +101,24 @@ def test_the_bundle_holds_the_functions_and_is_reproducible(tmp_path: Path) -> N
     assert "functions-framework" in requirements and "torch" not in requirements
 
 
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_the_secrets_the_pipeline_reads_before_terraform_are_adopted_not_created(environment: str) -> None:
+    """Cloud Build reads its secrets when the build starts, before any step: they exist before the first deploy
+    (docs/deploy.md §1), so Terraform imports them; creating them again would fail the first apply (409)."""
+    import json
+
+    import yaml
+
+    build = yaml.safe_load((ROOT / "cloudbuild.yaml").read_text())
+    read = {
+        re.search(r"/secrets/([^/]+)/", s["versionName"]).group(1) for s in build["availableSecrets"]["secretManager"]
+    }  # type: ignore[union-attr]
+    [block] = hcl2.load((TERRAFORM / "environments" / environment / "main.tf").open())["import"]
+    assert set(re.findall(r'"([^"]+)"', block["for_each"])) == read
+    assert block["to"] == "${module.stack.module.secrets.google_secret_manager_secret.secrets[each.value]}"
+    assert read <= set(json.loads((ROOT / "infra" / "manifest.json").read_text())["secrets"])
+
+
 def test_cloud_build_deploys_in_order_with_the_image_digest() -> None:
     import yaml
 

@@ -21,3 +21,12 @@ module "stack" {
     api = { max_instances = 10 }
   }
 }
+
+# The database's secrets are made by hand before the first build (docs/deploy.md §1): the pipeline's migration step
+# reads them before Terraform runs. Terraform adopts them on its first apply; once they are in state, this does
+# nothing.
+import {
+  for_each = toset(["fa-database-url", "fa-database-ca-cert"])
+  to       = module.stack.module.secrets.google_secret_manager_secret.secrets[each.value]
+  id       = "projects/${var.project_id}/secrets/${each.value}"
+}
