@@ -7,17 +7,19 @@ acknowledges the dead letter."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
 from shared.admin.schemas import DeadLetterOut, DeadLetterOutcome, DeadLettersPage
 from shared.admin.service import record
 from shared.config import get_settings, per_instance
-from shared.errors import NotFound
+from shared.errors import NotFound, Unavailable
 from shared.events.publisher import publish_raw, use_emulator_if_configured
 from shared.events.topics import SUBSCRIPTIONS
 
@@ -27,6 +29,33 @@ ATTEMPTS = "CloudPubSubDeadLetterSourceDeliveryCount"
 BATCH = 100
 OUR_SUBSCRIPTIONS = {sub.name: sub.topic.value for sub in SUBSCRIPTIONS}
 PULL_WAIT_S = 2.0  # how long one pull waits for messages before we call the subscription drained
+RETRY_S = 10.0  # how long the client retries a call Pub/Sub refused as transient (its default: 60 s)
+T = TypeVar("T")
+
+
+def _retry() -> Any:
+    from google.api_core.retry import Retry
+
+    return Retry(timeout=RETRY_S)
+
+
+def _pubsub_answers(action: Callable[..., T]) -> Callable[..., T]:
+    """Pub/Sub out of reach, refusing, or past a deadline: a 503 to retry. It was a 500, after the client's 60 s of
+    retries (an operator opening the console during an outage waited 49 s for it)."""
+
+    @functools.wraps(action)
+    def wrapped(*args: Any, **kwargs: Any) -> T:
+        from google.api_core.exceptions import GoogleAPICallError, RetryError
+
+        try:
+            return action(*args, **kwargs)
+        except (GoogleAPICallError, RetryError, TimeoutError) as exc:
+            log.warning("Pub/Sub call failed", extra={"error": repr(exc)})
+            raise Unavailable(
+                f"Pub/Sub could not be reached ({type(exc).__name__}); retry shortly", retry_after_s=10
+            ) from exc
+
+    return wrapped
 
 
 @per_instance()
@@ -51,7 +80,9 @@ def _pull(max_messages: int = BATCH) -> list[Any]:
     while len(leased) < max_messages:
         try:
             response = _subscriber().pull(
-                request={"subscription": _hold(), "max_messages": max_messages - len(leased)}, timeout=PULL_WAIT_S
+                request={"subscription": _hold(), "max_messages": max_messages - len(leased)},
+                timeout=PULL_WAIT_S,
+                retry=_retry(),
             )
         except DeadlineExceeded:
             break
@@ -64,7 +95,8 @@ def _pull(max_messages: int = BATCH) -> list[Any]:
 def _release(received: list[Any]) -> None:
     if received:
         _subscriber().modify_ack_deadline(
-            request={"subscription": _hold(), "ack_ids": [r.ack_id for r in received], "ack_deadline_seconds": 0}
+            request={"subscription": _hold(), "ack_ids": [r.ack_id for r in received], "ack_deadline_seconds": 0},
+            retry=_retry(),
         )
 
 
@@ -103,6 +135,7 @@ def _out(received: Any) -> DeadLetterOut:
     )
 
 
+@_pubsub_answers
 def peek(*, max_messages: int = 50) -> DeadLettersPage:
     received = _pull(max_messages)
     try:
@@ -111,6 +144,7 @@ def peek(*, max_messages: int = 50) -> DeadLettersPage:
         _release(received)
 
 
+@_pubsub_answers
 def act(*, db_session: Session, actor: uuid.UUID, message_id: str, action: str, reason: str) -> DeadLetterOutcome:
     """Replay or discard one dead letter, found by its message id among those waiting."""
     seen: set[str] = set()
@@ -132,8 +166,8 @@ def act(*, db_session: Session, actor: uuid.UUID, message_id: str, action: str, 
             _release([target])
             raise NotFound(f"dead letter {message_id} does not say which topic it came from: discard it instead")
         attributes = {k: v for k, v in message.attributes.items() if not k.startswith("CloudPubSub")}
-        replayed = publish_raw(topic, message.data, attributes).result(timeout=30)
-    _subscriber().acknowledge(request={"subscription": _hold(), "ack_ids": [target.ack_id]})
+        replayed = publish_raw(topic, message.data, attributes).result(timeout=RETRY_S)
+    _subscriber().acknowledge(request={"subscription": _hold(), "ack_ids": [target.ack_id]}, retry=_retry())
     record(
         db_session, actor=actor, action=f"dead_letter_{action}", target=("dead_letter", message_id), reason=reason,
         topic=topic, replayed_as=replayed, payload=message.data.decode("utf-8", errors="replace")[:300],

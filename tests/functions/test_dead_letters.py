@@ -3,6 +3,7 @@ replay after fixing the cause completes the work once, discard removes one; each
 
 from __future__ import annotations
 
+import socket
 import time
 import uuid
 from pathlib import Path
@@ -87,3 +88,22 @@ def test_a_poison_message_is_listed_replayed_once_after_the_fix_and_another_disc
     with session_scope() as db:
         audit = db.execute(text("SELECT action, target_id FROM admin_actions ORDER BY id")).all()
     assert [tuple(a) for a in audit] == [("dead_letter_replay", poison), ("dead_letter_discard", other)]
+
+
+def test_pubsub_out_of_reach_is_a_503_to_retry(api, bearer, settings_env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The client retried 60 s, then the console answered 500 (49 s measured)."""
+    operator = uuid.uuid4()
+    admin = bearer(operator, "ops@following.example")
+    api.get("/v1/me", headers=admin)
+    with session_scope() as db:
+        db.execute(text("UPDATE users SET is_admin = true WHERE id = :u"), {"u": operator})
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        host = f"127.0.0.1:{closed.getsockname()[1]}"
+        settings_env(PUBSUB__EMULATOR_HOST=host)
+        monkeypatch.setenv("PUBSUB_EMULATOR_HOST", host)
+        listed = api.get("/v1/admin/dead-letters", headers=admin)
+        acted = api.post("/v1/admin/dead-letters/123", json={"action": "discard", "reason": "not ours"}, headers=admin)
+    for answer in (listed, acted):
+        assert answer.status_code == 503 and answer.headers["Retry-After"] == "10", answer.get_data(as_text=True)
+        assert "Pub/Sub could not be reached" in answer.json["detail"]
