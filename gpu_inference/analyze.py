@@ -20,45 +20,12 @@ from gpu_inference.manifest import TASKS
 from shared import errors
 from shared.analysis import flows
 from shared.analysis.models import COMMENT_TASKS
-from shared.config import get_settings
 from shared.db import session_scope
 from shared.events.consumer import already_processed, consume_once
-from shared.events.tasks import oidc_audience
 from shared.jobs import service as jobs_service
 
 log = logging.getLogger("inference.analyze")
 CONSUMER = "inference"
-GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
-
-
-def verify_invoker(authorization: str | None) -> None:
-    """In prod, only Cloud Tasks' OIDC token for the invoker account may call; locally no account is set."""
-    settings = get_settings()
-    account = settings.tasks.invoker_service_account
-    if not account:
-        if settings.is_local:
-            return
-        raise errors.Unauthorized("no invoker account configured")
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise errors.Unauthorized("send the Cloud Tasks OIDC token as 'Authorization: Bearer ...'")
-    from google.auth import exceptions as google_errors
-    from google.auth.transport import requests as google_requests
-    from google.oauth2 import id_token
-
-    try:
-        claims = id_token.verify_token(
-            token,
-            google_requests.Request(),
-            audience=oidc_audience(settings.tasks.inference_url),
-            certs_url=settings.tasks.oidc_certs_url,
-        )
-    except (ValueError, google_errors.GoogleAuthError) as exc:
-        raise errors.Unauthorized(f"invalid OIDC token: {exc}") from exc
-    if claims.get("iss") not in GOOGLE_ISSUERS:
-        raise errors.Unauthorized("the OIDC token was not issued by Google")
-    if claims.get("email") != account or not claims.get("email_verified"):
-        raise errors.Forbidden("this token's account may not run analyses")
 
 
 async def run(batcher: Batcher, *, job_id: str, creator_id: int, post_ids: list[int] | None = None) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from gpu_inference import analyze, metrics
+from gpu_inference import analyze, invoker, metrics
 from gpu_inference.engine import device as devices
 from gpu_inference.engine import loader
 from gpu_inference.engine.batcher import Batcher, Overloaded
@@ -144,7 +144,7 @@ def create_app(*, profile: str | None = None, models_dir: str | None = None) -> 
         return JSONResponse({"models": {t: state.models[t] for t in body.tasks}, "results": results})
 
     async def analyze_route(request: Request) -> Response:
-        analyze.verify_invoker(request.headers.get("Authorization"))
+        await asyncio.to_thread(invoker.verify_invoker, request.headers.get("Authorization"))  # off the event loop
         body = AnalyzeIn.model_validate(await _json(request))
         outcome = await analyze.run(_batcher(), job_id=body.job_id, creator_id=body.creator_id, post_ids=body.post_ids)
         return JSONResponse(outcome)
