@@ -6,6 +6,7 @@ import socket
 import time
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from google.api_core.exceptions import DeadlineExceeded
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from infra.local import provision
 from infra.local.components import PubSubEmulator
 from shared.db import session_scope
-from shared.events import outbox, publisher
+from shared.events import outbox, publisher, tasks
 from shared.events.models import OutboxMessage
 from shared.events.schemas import CreatorScrapeRequested
 from shared.events.topics import Topic
@@ -102,23 +103,44 @@ def test_a_broker_that_does_not_answer_holds_the_commit_one_deadline_not_one_per
     pull, settings_env, monkeypatch
 ) -> None:
     """Pub/Sub and Cloud Tasks accept the connection and never answer (a brownout). Each message waited up to 30 s
-    in turn: six messages held the committing worker three minutes. Now the batch waits SEND_DEADLINE_S in all, and
-    every row stays for the relay."""
+    in turn (20 s for a task): six messages held the committing worker 140 s. Now every wait of the batch ends by
+    one deadline, SEND_DEADLINE_S after it began, and every row stays for the relay. Checked on the waits' own
+    deadlines, not on a stopwatch."""
     monkeypatch.setattr(outbox, "SEND_DEADLINE_S", 1.5)
+    calls: list[float] = []  # when each wait began
+    ends: list[float] = []  # when each wait would give up, had the broker stayed silent
+
+    class Watched:
+        def __init__(self, future: Any) -> None:
+            self._future = future
+
+        def result(self, timeout: float | None = None) -> Any:
+            calls.append(time.monotonic())
+            ends.append(calls[-1] + (timeout if timeout is not None else float("inf")))
+            return self._future.result(timeout=timeout)
+
+    real_publish, real_enqueue = publisher.publish_raw, tasks.enqueue_http
+    monkeypatch.setattr(publisher, "publish_raw", lambda *a, **k: Watched(real_publish(*a, **k)))
+
+    def enqueue(**kwargs: Any) -> bool:
+        calls.append(time.monotonic())
+        ends.append(calls[-1] + kwargs.get("timeout_s", 20.0))  # 20 s: the client's own default
+        return real_enqueue(**kwargs)
+
+    monkeypatch.setattr(tasks, "enqueue_http", enqueue)
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(16)  # the kernel completes each handshake; nothing ever reads or answers
         host = f"127.0.0.1:{silent.getsockname()[1]}"
         settings_env(PUBSUB__EMULATOR_HOST=host, TASKS__EMULATOR_HOST=host)
         monkeypatch.setenv("PUBSUB_EMULATOR_HOST", host)
-        started = time.monotonic()
         with session_scope() as db_session:
             for _ in range(4):
                 outbox.add_event(db_session, _event())
             for n in range(2):
                 url, payload = "http://127.0.0.1:1/v1/analyze", {"job_id": str(uuid.uuid4())}
                 outbox.add_task(db_session, queue="inference", url=url, payload=payload, dedupe_key=f"k{n}")
-        held_s = time.monotonic() - started
     rows = _rows()
     assert len(rows) == 6 and all(row.sent_at is None and row.attempts == 1 for row in rows)
-    assert held_s < 10, f"held {held_s:.1f} s for a 1.5 s deadline"  # 6 x 30 s before; a wide margin for noise
+    # The batch began before its first wait: no wait may end later than 1.5 s after that.
+    assert ends and max(ends) <= min(calls) + 1.5, [round(end - min(calls), 2) for end in ends]
