@@ -37,7 +37,8 @@ class DatabaseSettings(BaseModel):
     # Sized for Cloud Functions at concurrency 1 (infra/functions.py): one request at a time needs one
     # connection; the overflow covers the short second transactions some steps open (the Supabase invite record,
     # the outbox send after commit). Every instance then holds at most 3 Supabase connections, however many
-    # instances scale out. A process serving many threads (the test process, a local dev server) raises it.
+    # instances scale out. A process serving many threads (the test process, a local dev server, the inference
+    # service at its concurrency: Terraform sets it there) raises it.
     pool_size: int = Field(default=1, ge=1, le=50)
     max_overflow: int = Field(default=2, ge=0, le=50)
     pool_timeout_s: float = Field(default=10.0, gt=0)

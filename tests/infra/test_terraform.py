@@ -134,3 +134,10 @@ def test_cloud_build_deploys_in_order_with_the_image_digest() -> None:
     assert '-x database_ca_cert="$$FA_DATABASE__CA_CERT"' in migrations["args"][-1], "verified TLS to Supabase"
     secret_envs = {s["env"]: s["versionName"] for s in build["availableSecrets"]["secretManager"]}
     assert "/secrets/fa-database-ca-cert/" in secret_envs["FA_DATABASE__CA_CERT"]
+
+
+def test_the_inference_service_has_a_connection_for_each_request_it_serves_at_once() -> None:
+    """Its concurrency is 8; the settings' default pool (1 + 2 overflow) is sized for a function serving one."""
+    text = " ".join((TERRAFORM / "modules" / "inference" / "main.tf").read_text().split())
+    assert "FA_DATABASE__POOL_SIZE = tostring(var.service.concurrency)" in text
+    assert "max_instance_request_concurrency = var.service.concurrency" in text

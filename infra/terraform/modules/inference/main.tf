@@ -72,9 +72,13 @@ resource "google_cloud_run_v2_service" "inference" {
 
       dynamic "env" {
         for_each = merge(var.environment, {
-          FA_PROFILE                        = "prod"
-          FA_SECRETS                        = var.secret_keys
-          FA_SERVICE_NAME                   = "inference"
+          FA_PROFILE      = "prod"
+          FA_SECRETS      = var.secret_keys
+          FA_SERVICE_NAME = "inference"
+          # A connection for each request it serves at once (shared.config.DatabaseSettings): with the functions'
+          # pool of 1 (+2 overflow), eight analyses would queue for three connections, and a wait past
+          # pool_timeout fails the task.
+          FA_DATABASE__POOL_SIZE            = tostring(var.service.concurrency)
           FA_TASKS__INVOKER_SERVICE_ACCOUNT = google_service_account.tasks_invoker.email
           FA_TASKS__INFERENCE_URL           = local.url
         })
