@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -124,6 +125,9 @@ def session_scope() -> Iterator[Session]:
     try:
         with session.begin():
             yield session
+    except PoolTimeout as exc:
+        outbox.discard(session)
+        raise _no_free_connection() from exc
     except BaseException:
         outbox.discard(session)
         raise
@@ -188,7 +192,10 @@ def read_scope() -> Iterator[Reader]:
     agree belongs in session_scope; so does the transactional outbox, which needs a Session (a Reader has none).
     A lost connection is thrown away and raised as ConnectionError (shared.http.router retries a read once)."""
     engine = get_engine()
-    pooled = engine.raw_connection()  # the pool's checkout events run as for a session: the ping if it sat idle
+    try:
+        pooled = engine.raw_connection()  # the pool's checkout events run as for a session: the ping if it sat idle
+    except PoolTimeout as exc:
+        raise _no_free_connection() from exc
     raw: Any = pooled.dbapi_connection
     try:
         raw.autocommit = True
@@ -201,6 +208,12 @@ def read_scope() -> Iterator[Reader]:
     finally:
         raw.autocommit = False  # whatever happened, the pool hands it out transactional again
         pooled.close()
+
+
+def _no_free_connection() -> errors.Unavailable:
+    """Every connection of the instance's pool stayed in use past pool_timeout: busy, not broken (was a 500)."""
+    log.warning("no database connection was free within pool_timeout")
+    return errors.Unavailable("no database connection was free; retry shortly", retry_after_s=2)
 
 
 def _lost(engine: Engine, raw: Any, exc: Exception) -> bool:

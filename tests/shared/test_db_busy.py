@@ -56,3 +56,14 @@ def test_other_database_errors_are_left_as_they_are() -> None:
     with pytest.raises(Exception) as raised, session_scope() as session:
         session.execute(text("SELECT 1/0"))
     assert not isinstance(raised.value, errors.DomainError)
+
+
+def test_a_pool_with_no_free_connection_is_unavailable(settings_env: Callable[..., None]) -> None:
+    """SQLAlchemy's TimeoutError when every pooled connection stayed in use past pool_timeout was a 500."""
+    settings_env(DATABASE__POOL_SIZE="1", DATABASE__MAX_OVERFLOW="0", DATABASE__POOL_TIMEOUT_S="0.2")
+    with session_scope() as holding:
+        holding.execute(text("SELECT 1"))  # the pool's one connection, held until the block ends
+        with pytest.raises(errors.Unavailable, match="no database connection was free"), session_scope() as waiting:
+            waiting.execute(text("SELECT 1"))
+        with pytest.raises(errors.Unavailable, match="no database connection was free"), read_scope() as reader:
+            reader.one("SELECT 1")
