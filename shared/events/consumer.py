@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Generic, TypeVar
 
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from shared.db import session_scope
+from shared.db import delete_in_batches, session_scope
 from shared.events.envelope import PushMessage
 from shared.events.models import ProcessedMessage
 from shared.events.schemas import Event
@@ -55,6 +55,6 @@ def consume_once(*, consumer: str, key: str, effect: Callable[[Session], T]) -> 
 
 
 def prune_processed(*, db_session: Session, older_than: timedelta) -> int:
-    """Forget dedupe records older than any redelivery can be (Pub/Sub keeps messages ≤ 7 days)."""
-    result = db_session.execute(delete(ProcessedMessage).where(ProcessedMessage.processed_at < func.now() - older_than))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    """Forget dedupe records older than any redelivery can be (Pub/Sub keeps messages ≤ 7 days), in batches."""
+    table = ProcessedMessage.__table__
+    return delete_in_batches(db_session, table, table.c.processed_at < func.now() - older_than)  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
@@ -126,10 +126,8 @@ def relay(*, db_session: Session, older_than: timedelta, limit: int = 500) -> di
 
 
 def prune(*, db_session: Session, older_than: timedelta) -> int:
-    """Forget sent rows older than the retention window."""
-    result = db_session.execute(
-        delete(OutboxMessage).where(
-            OutboxMessage.sent_at.is_not(None), OutboxMessage.sent_at < datetime.now(UTC) - older_than
-        )
-    )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    """Forget sent rows older than the retention window, in batches (shared.db.delete_in_batches)."""
+    from shared.db import delete_in_batches  # shared.db imports this module
+
+    table = OutboxMessage.__table__
+    return delete_in_batches(db_session, table, table.c.sent_at < datetime.now(UTC) - older_than)  # type: ignore[arg-type]
