@@ -120,6 +120,9 @@ class StripeSettings(BaseModel):
     api_base: str | None = None  # localstripe or a test stand-in; None means Stripe itself
     webhook_tolerance_s: int = Field(default=300, ge=1, le=600)
     network_retries: int = Field(default=2, ge=0, le=5)
+    # Per attempt (the SDK's default is 80 s): with the retries, a Stripe that does not answer costs a request
+    # under 50 s, inside the API function's 60 s, and it answers 503 rather than being cut off by the platform.
+    timeout_s: float = Field(default=15.0, gt=0, le=80)
     # Our package code (credit_packages.code) -> the Stripe price (or plan) id that sells it.
     prices: dict[str, str] = Field(default_factory=dict)
     app_url: str = "http://127.0.0.1:3000"  # the frontend: checkout success/cancel and portal return pages

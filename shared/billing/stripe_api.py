@@ -41,6 +41,7 @@ def client() -> stripe.StripeClient:
         settings.secret_key.get_secret_value(),
         base_addresses=base,  # type: ignore[arg-type]
         max_network_retries=settings.network_retries,
+        http_client=stripe.new_default_http_client(timeout=settings.timeout_s),
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -92,6 +93,19 @@ def test_stripe_out_of_reach_is_a_503_to_retry(api, bearer, stripe_standin, clos
         assert "Stripe could not" in answer.json["detail"] and "APIConnectionError" in answer.json["detail"]
     with session_scope() as db:
         assert db.scalar(select(func.count()).select_from(PendingSignup)) == 0
+
+
+@pytest.mark.timeout(60)  # the SDK's own 80 s per attempt would not fit: this is a hang guard, not a benchmark
+def test_a_stripe_that_never_answers_is_a_503_within_the_timeout(api, bearer, stripe_standin, settings_env) -> None:  # type: ignore[no-untyped-def]
+    """A Stripe that accepts the connection and stays silent held the request 80 s per attempt (240 s with the
+    retries), past the API function's 60 s: the platform cut it off. Now each attempt waits FA_STRIPE__TIMEOUT_S."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nothing ever answers
+        settings_env(STRIPE__API_BASE=f"http://127.0.0.1:{silent.getsockname()[1]}", STRIPE__TIMEOUT_S="1")
+        checkout = api.post("/v1/billing/checkout", json={"package": "standard_monthly"}, headers=bearer())
+    assert checkout.status_code == 503 and checkout.headers["Retry-After"] == "10", checkout.get_data(as_text=True)
+    assert "APIConnectionError" in checkout.json["detail"]
 
 
 def test_billing_bodies_cannot_set_balance_role_or_plan_and_members_cannot_buy(api, bearer) -> None:  # type: ignore[no-untyped-def]
