@@ -150,7 +150,12 @@ class ApifySettings(BaseModel):
     actor: str = "apify/instagram-scraper"
     attempts: int = Field(default=3, ge=1, le=10)  # per API call, with exponential backoff (429, 5xx, timeouts)
     retry_delay_s: float = Field(default=1.0, gt=0)
-    run_timeout_s: int = Field(default=180, ge=10)
+    run_timeout_s: int = Field(default=180, ge=1)  # one run; a run still going then is aborted
+    # The scrape worker's time for both of a profile's runs (profile, then reels), inside its 300 s function
+    # timeout (infra/functions.py): the reels run gets what the profile run left, and is skipped below 15 s.
+    # Two runs of run_timeout_s each could pass the timeout: the platform then kills the worker, Pub/Sub
+    # redelivers, and the next attempt pays for new runs.
+    scrape_budget_s: int = Field(default=240, ge=1)
     posts_per_profile: int = Field(default=12, ge=1, le=100)
     # Reels fetched per profile besides its latest posts (the old system took 12); 0 skips the second run.
     reels_per_profile: int = Field(default=12, ge=0, le=50)

@@ -3,17 +3,21 @@ profile, "posts" for one post or reel by URL.
 
 Outcomes a user can act on are values (profile, private, not found); failures are exceptions:
 ScrapeQuotaExhausted when the Apify account is out of usage, ScrapeFailed when Apify stays unreachable
-or erroring after the client's retries (429, 5xx and timeouts, `attempts` in all, exponential backoff).
+or erroring after the client's retries (429, 5xx and timeouts, `attempts` in all, exponential backoff), or when
+a run does not finish in the time given (it is then aborted).
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
 from shared.config import get_settings
 from shared.text import storable
+
+log = logging.getLogger("apify")
 
 
 class ScrapeFailed(Exception):
@@ -59,14 +63,18 @@ def _classify(exc: Exception) -> ScrapeFailed:
     return ScrapeFailed(f"the data provider could not be reached ({type(exc).__name__})")
 
 
-def _items(run_input: dict[str, Any]) -> list[dict[str, Any]]:
-    """Run the actor on `run_input` and read its dataset; failures as ScrapeFailed."""
+def _items(run_input: dict[str, Any], wait_s: float | None = None) -> list[dict[str, Any]]:
+    """Run the actor on `run_input` and read its dataset; failures as ScrapeFailed. A run still going after
+    `wait_s` (default: run_timeout_s) is aborted: left alone it would run, and bill, up to the actor's own limit
+    while nobody waits for it (a redelivery starts a new one)."""
     settings = get_settings().apify
     client = _client()
+    wait = timedelta(seconds=settings.run_timeout_s if wait_s is None else wait_s)
     try:
-        run = client.actor(settings.actor).call(
-            run_input=run_input, logger=None, wait_duration=timedelta(seconds=settings.run_timeout_s)
-        )
+        run = client.actor(settings.actor).call(run_input=run_input, logger=None, wait_duration=wait)
+        if run is not None and run.status in ("READY", "RUNNING"):
+            _abort(client, run.id)
+            raise ScrapeFailed(f"the scraping run did not finish within {wait.total_seconds():.0f} s and was stopped")
         if run is None or run.status != "SUCCEEDED":
             raise ScrapeFailed(f"the scraping run ended as {getattr(run, 'status', 'unknown')}")
         # Stored as the actor wrote it, less what Postgres cannot hold (a caption cut mid-emoji, a NUL).
@@ -77,7 +85,14 @@ def _items(run_input: dict[str, Any]) -> list[dict[str, Any]]:
         raise _classify(exc) from exc
 
 
-def fetch_profile(username: str) -> ScrapeResult:
+def _abort(client: Any, run_id: str) -> None:
+    try:
+        client.run(run_id).abort()
+    except Exception as exc:  # it still ends at the actor's own limit; the scrape fails either way
+        log.warning("could not abort an Apify run", extra={"run_id": run_id, "error": repr(exc)})
+
+
+def fetch_profile(username: str, wait_s: float | None = None) -> ScrapeResult:
     """One profile with its latest posts and related profiles."""
     run_input = {
         "directUrls": [f"https://www.instagram.com/{username}/"],
@@ -85,16 +100,16 @@ def fetch_profile(username: str) -> ScrapeResult:
         "resultsLimit": get_settings().apify.posts_per_profile,
         "addParentData": False,
     }
-    items = _items(run_input)
+    items = _items(run_input, wait_s)
     for item in items:
-        if item.get("error") == "not_found" or item.get("error"):
+        if item.get("error"):
             return ScrapeResult("not_found", item)
         if str(item.get("username", "")).lower() == username:
             return ScrapeResult("private" if item.get("private") else "profile", item)
     return ScrapeResult("not_found", {"inputUrl": f"https://www.instagram.com/{username}/"})
 
 
-def fetch_reels(username: str) -> list[dict[str, Any]]:
+def fetch_reels(username: str, wait_s: float | None = None) -> list[dict[str, Any]]:
     """A profile's latest reels (resultsType "reels"): video items with plays and views."""
     limit = get_settings().apify.reels_per_profile
     if not limit:
@@ -105,7 +120,8 @@ def fetch_reels(username: str) -> list[dict[str, Any]]:
         "resultsLimit": limit,
         "addParentData": False,
     }
-    return [item for item in _items(run_input) if not item.get("error") and item.get("shortCode") and item.get("id")]
+    items = _items(run_input, wait_s)
+    return [item for item in items if not item.get("error") and item.get("shortCode") and item.get("id")]
 
 
 def fetch_post(url: str, shortcode: str) -> ScrapeResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -21,16 +22,26 @@ from shared.jobs.models import SYSTEM_ORIGINS, TERMINAL_STATUSES
 log = logging.getLogger("scrape")
 
 
+REELS_MIN_S = 15.0  # a reels run given less than this is not started
+
+
 def fetch(event: CreatorScrapeRequested) -> apify.ScrapeResult | apify.ScrapeFailed:
-    """Ask Apify (outside any transaction: a run can take a minute). Failures come back as values."""
+    """Ask Apify (outside any transaction: a run can take a minute). Failures come back as values. Both runs
+    share settings.apify.scrape_budget_s."""
+    settings = get_settings().apify
+    deadline = time.monotonic() + settings.scrape_budget_s
     try:
-        result = apify.fetch_profile(event.username)
+        result = apify.fetch_profile(event.username, wait_s=min(settings.run_timeout_s, settings.scrape_budget_s))
     except apify.ScrapeFailed as exc:
         return exc
     if result.kind != "profile":
         return result
+    left_s = min(settings.run_timeout_s, deadline - time.monotonic())
+    if left_s < REELS_MIN_S:
+        log.warning("reels not fetched: the profile run used the budget", extra={"username": event.username})
+        return result
     try:  # a second run for the reels; when it fails the profile still lands, with its latest posts only
-        return replace(result, reels=tuple(apify.fetch_reels(event.username)))
+        return replace(result, reels=tuple(apify.fetch_reels(event.username, wait_s=left_s)))
     except apify.ScrapeFailed as exc:
         log.warning("reels not fetched", extra={"username": event.username, "error": str(exc)})
         return result

@@ -284,6 +284,40 @@ def test_apify_outcomes(api, bearer, pipeline, apify_standin, unique, name, faul
             )
 
 
+def runs_started(apify_standin: Any) -> int:
+    return sum(1 for method, path in apify_standin.requests if method == "POST" and path.endswith("/runs"))
+
+
+def test_a_run_that_does_not_finish_in_time_is_aborted_not_left_billing(  # type: ignore[no-untyped-def]
+    api, bearer, pipeline, apify_standin, unique, settings_env
+) -> None:
+    """We stopped waiting and left the run going: Apify billed it up to the actor's own limit, for nobody."""
+    settings_env(APIFY__RUN_TIMEOUT_S="1")
+    headers = bearer()
+    job = search(api, headers, "surf.lisboa").json["job"]
+    apify_standin.inject("running")
+    run_scrape(pipeline, job, unique)
+    stored = api.get(f"/v1/jobs/{job['id']}", headers=headers).json
+    assert stored["status"] == "failed" and "did not finish within 1 s and was stopped" in stored["reason"]
+    [run_id] = [run_id for run_id, run in apify_standin.runs.items() if run["statusMessage"] == "Aborted"]
+    assert ("POST", f"/v2/actor-runs/{run_id}/abort") in apify_standin.requests
+
+
+def test_the_reels_run_gets_only_what_the_profile_run_left_of_the_budget(  # type: ignore[no-untyped-def]
+    api, bearer, pipeline, apify_standin, unique, settings_env
+) -> None:
+    """Two runs of run_timeout_s each could outlast the worker's 300 s: killed, redelivered, paid twice."""
+    settings_env(APIFY__SCRAPE_BUDGET_S="16")
+    headers = bearer()
+    job = search(api, headers, "surf.lisboa").json["job"]
+    before = runs_started(apify_standin)
+    apify_standin.inject("hang:2")  # the profile run's start takes 2 s: 14 s left, under the reels' 15 s
+    run_scrape(pipeline, job, unique)
+    assert runs_started(apify_standin) - before == 1, "no reels run"
+    stored = api.get(f"/v1/jobs/{job['id']}", headers=headers).json
+    assert stored["stages"]["scrape"]["status"] == "done"  # the profile with its latest posts
+
+
 def test_job_events_stream_until_terminal(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
     headers = bearer()
     job = search(api, headers, "no_such_creator_43").json["job"]

@@ -192,3 +192,13 @@ def test_a_function_needs_only_its_own_secrets(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("FA_SECRETS", "database.url,stripe.nonsense")
     with pytest.raises(ValueError, match="unknown secrets"):
         Settings(profile="prod", gcp_project="following-prod", auth=REAL["auth"], tasks=REAL["tasks"])
+
+
+def test_the_apify_waits_fit_inside_the_scrape_workers_timeouts() -> None:
+    """Past its timeout the platform kills the worker; Pub/Sub redelivers and the next attempt pays for new runs."""
+    from infra.functions import by_target
+
+    apify = Settings(profile="local").apify
+    margin_s = 30  # storing what came back, after the runs
+    assert apify.scrape_budget_s + margin_s <= by_target("scrape").timeout_s
+    assert apify.run_timeout_s + margin_s <= by_target("scrape_post").timeout_s

@@ -1,9 +1,10 @@
 """A local stand-in for Apify's HTTP API, spoken to by the real `apify-client`.
 
-Serves `POST /v2/acts/{actor}/runs` (and `/v2/actors/…`), `GET /v2/actor-runs/{id}` and
-`GET /v2/datasets/{id}/items` (with the `x-apify-pagination-*` headers) from the bundled sample dataset,
-and generated images at `/img/…`.
-`POST /_standin/faults {"statuses": [429, 500, "quota"]}` makes the next API calls fail that way.
+Serves `POST /v2/acts/{actor}/runs` (and `/v2/actors/…`), `GET /v2/actor-runs/{id}`,
+`POST /v2/actor-runs/{id}/abort` and `GET /v2/datasets/{id}/items` (with the `x-apify-pagination-*` headers) from
+the bundled sample dataset, and generated images at `/img/…`.
+`POST /_standin/faults {"statuses": [429, 500, "quota"]}` makes the next API calls fail that way; `"hang:N"` holds
+the next call N seconds; `"running"` leaves the next run RUNNING until it is aborted.
 Run alone: `python -m infra.local.apify.server --port 8089`.
 """
 
@@ -64,6 +65,10 @@ def render_image(name: str) -> bytes:
     return out.getvalue()
 
 
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 class StandIn:
     """The server and its state: runs, datasets, queued faults."""
 
@@ -87,6 +92,14 @@ class StandIn:
     def inject(self, *statuses: int | str) -> None:
         with self.lock:
             self.faults.extend(statuses)
+
+    def _take(self, fault: str) -> bool:
+        """Whether the next queued fault is `fault` (taken off the queue if so)."""
+        with self.lock:
+            if self.faults and self.faults[0] == fault:
+                self.faults.popleft()
+                return True
+            return False
 
     def _items_for(self, run_input: dict[str, Any]) -> list[dict[str, Any]]:
         if run_input.get("resultsType") == "posts":
@@ -144,7 +157,7 @@ class StandIn:
         return {"inputUrl": url, "error": "not_found", "errorDescription": "Post not found or private"}
 
     def _run(self, run_id: str, dataset_id: str, run_input: dict[str, Any]) -> dict[str, Any]:
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        now = _now()
         return {
             "id": run_id,
             "actId": "shu8hvrXbJbY3Eb9W",
@@ -196,6 +209,8 @@ class StandIn:
 
             def _fault(self) -> bool:
                 with standin.lock:
+                    if standin.faults and standin.faults[0] == "running":  # for the run about to be made
+                        return False
                     fault = standin.faults.popleft() if standin.faults else None
                 if fault is None or fault == 200:
                     return False
@@ -205,6 +220,15 @@ class StandIn:
                 status = 402 if fault == "quota" else int(fault)
                 self._error(status, *FAULTS.get(status, ("internal-error", "error")))
                 return True
+
+            def _abort(self, run_id: str) -> None:
+                run = standin.runs.get(run_id)
+                if run is None:
+                    self._error(404, "record-not-found", "Actor run was not found")
+                    return
+                if run["status"] in ("READY", "RUNNING"):
+                    run.update(status="ABORTED", statusMessage="Aborted", finishedAt=_now())
+                self._json(200, {"data": run})
 
             def _authorized(self, query: dict[str, list[str]]) -> bool:
                 token = (query.get("token") or [""])[0] or self.headers.get("Authorization", "").removeprefix("Bearer ")
@@ -226,6 +250,10 @@ class StandIn:
                     self._json(200, {"queued": list(standin.faults)})
                     return
                 parts = url.path.strip("/").split("/")
+                if parts[:2] == ["v2", "actor-runs"] and len(parts) == 4 and parts[3] == "abort":
+                    if self._authorized(parse_qs(url.query)):
+                        self._abort(parts[2])
+                    return
                 # `acts` is the documented legacy path, `actors` what apify-client 3.x calls; Apify serves both.
                 if len(parts) != 4 or parts[0] != "v2" or parts[1] not in ("acts", "actors") or parts[3] != "runs":
                     self._error(404, "page-not-found", "Page not found")
@@ -238,6 +266,8 @@ class StandIn:
                 run_input = json.loads(body or b"{}")
                 run_id, dataset_id = secrets.token_hex(9)[:17], secrets.token_hex(9)[:17]
                 run = standin._run(run_id, dataset_id, run_input)
+                if standin._take("running"):  # a run that does not finish while anyone waits
+                    run.update(status="RUNNING", statusMessage="Running", finishedAt=None, exitCode=None)
                 standin.runs[run_id] = run
                 standin.datasets[dataset_id] = standin._items_for(run_input)
                 self._json(201, {"data": run})
