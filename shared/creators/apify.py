@@ -21,7 +21,12 @@ log = logging.getLogger("apify")
 
 
 class ScrapeFailed(Exception):
-    """Apify could not give us the profile; the message is fit for the user."""
+    """Apify could not give us the profile; the message is fit for the user. `runs`: the Apify runs it started,
+    which Apify bills whatever they returned (0 when none was started, or when that is not known)."""
+
+    def __init__(self, message: str, runs: int = 0) -> None:
+        super().__init__(message)
+        self.runs = runs
 
 
 class ScrapeQuotaExhausted(ScrapeFailed):
@@ -33,6 +38,7 @@ class ScrapeResult:
     kind: Literal["profile", "private", "not_found", "post"]
     item: dict[str, Any]
     reels: tuple[dict[str, Any], ...] = ()  # a profile's reels (resultsType "reels"), some also in latestPosts
+    runs: int = 1  # the Apify runs it took: the usage meters count what Apify bills
 
 
 def _client() -> Any:
@@ -74,9 +80,12 @@ def _items(run_input: dict[str, Any], wait_s: float | None = None) -> list[dict[
         run = client.actor(settings.actor).call(run_input=run_input, logger=None, wait_duration=wait)
         if run is not None and run.status in ("READY", "RUNNING"):
             _abort(client, run.id)
-            raise ScrapeFailed(f"the scraping run did not finish within {wait.total_seconds():.0f} s and was stopped")
+            raise ScrapeFailed(
+                f"the scraping run did not finish within {wait.total_seconds():.0f} s and was stopped", runs=1
+            )
         if run is None or run.status != "SUCCEEDED":
-            raise ScrapeFailed(f"the scraping run ended as {getattr(run, 'status', 'unknown')}")
+            status = getattr(run, "status", "unknown")
+            raise ScrapeFailed(f"the scraping run ended as {status}", runs=int(run is not None))
         # Stored as the actor wrote it, less what Postgres cannot hold (a caption cut mid-emoji, a NUL).
         return storable(list(client.dataset(run.default_dataset_id).list_items(clean=True).items))
     except ScrapeFailed:

@@ -41,10 +41,10 @@ def fetch(event: CreatorScrapeRequested) -> apify.ScrapeResult | apify.ScrapeFai
         log.warning("reels not fetched: the profile run used the budget", extra={"username": event.username})
         return result
     try:  # a second run for the reels; when it fails the profile still lands, with its latest posts only
-        return replace(result, reels=tuple(apify.fetch_reels(event.username, wait_s=left_s)))
+        return replace(result, reels=tuple(apify.fetch_reels(event.username, wait_s=left_s)), runs=2)
     except apify.ScrapeFailed as exc:
         log.warning("reels not fetched", extra={"username": event.username, "error": str(exc)})
-        return result
+        return replace(result, runs=1 + exc.runs)
 
 
 def apply(
@@ -55,8 +55,9 @@ def apply(
     if job.status in TERMINAL_STATUSES:
         return {"skipped": f"job already {job.status}"}
     name = event.username
-    if not isinstance(result, apify.ScrapeFailed):  # what Apify bills: runs and the items they returned
-        meters.add(db_session, "apify_runs", 2 if result.reels else 1)
+    if result.runs:  # what Apify bills: its runs, failed ones too, and the items they returned
+        meters.add(db_session, "apify_runs", result.runs)
+    if not isinstance(result, apify.ScrapeFailed):
         meters.add(db_session, "apify_results", 1 + len(result.item.get("latestPosts") or []) + len(result.reels))
     if isinstance(result, apify.ScrapeFailed):
         return _fail(db_session, event, str(result))

@@ -117,8 +117,9 @@ def apply(
     job = jobs_service.get(db_session=db_session, job_id=event.job_id, for_update=True)
     if job.status in TERMINAL_STATUSES:
         return {"skipped": f"job already {job.status}"}
+    if result.runs:  # a run that failed is billed too
+        meters.add(db_session, "apify_runs", result.runs)
     if not isinstance(result, apify.ScrapeFailed):
-        meters.add(db_session, "apify_runs")
         meters.add(db_session, "apify_results")
     if isinstance(result, apify.ScrapeFailed) or result.kind != "post":
         reason = str(result) if isinstance(result, apify.ScrapeFailed) else f"no public post at {event.url}"

@@ -284,6 +284,15 @@ def test_apify_outcomes(api, bearer, pipeline, apify_standin, unique, name, faul
             )
 
 
+def runs_metered() -> int:
+    with session_scope() as db:
+        return int(
+            db.execute(
+                text("SELECT coalesce(sum(quantity), 0) FROM usage_meters WHERE meter = 'apify_runs'")
+            ).scalar_one()
+        )
+
+
 def runs_started(apify_standin: Any) -> int:
     return sum(1 for method, path in apify_standin.requests if method == "POST" and path.endswith("/runs"))
 
@@ -301,6 +310,7 @@ def test_a_run_that_does_not_finish_in_time_is_aborted_not_left_billing(  # type
     assert stored["status"] == "failed" and "did not finish within 1 s and was stopped" in stored["reason"]
     [run_id] = [run_id for run_id, run in apify_standin.runs.items() if run["statusMessage"] == "Aborted"]
     assert ("POST", f"/v2/actor-runs/{run_id}/abort") in apify_standin.requests
+    assert runs_metered() == 1, "Apify bills the aborted run: the spend console counts it"
 
 
 def test_the_reels_run_gets_only_what_the_profile_run_left_of_the_budget(  # type: ignore[no-untyped-def]
@@ -316,6 +326,7 @@ def test_the_reels_run_gets_only_what_the_profile_run_left_of_the_budget(  # typ
     assert runs_started(apify_standin) - before == 1, "no reels run"
     stored = api.get(f"/v1/jobs/{job['id']}", headers=headers).json
     assert stored["stages"]["scrape"]["status"] == "done"  # the profile with its latest posts
+    assert runs_metered() == 1
 
 
 def test_job_events_stream_until_terminal(api, bearer, pipeline, unique) -> None:  # type: ignore[no-untyped-def]
