@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, create_engine, delete, event, literal_column, select, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -255,25 +255,6 @@ def busy(exc: BaseException | None) -> errors.Unavailable | None:
         return None
     log.warning("database busy", extra={"error": repr(exc)})
     return errors.Unavailable(f"the database was busy ({what}); retry shortly", retry_after_s=2)
-
-
-PRUNE_BATCH = 10_000  # rows per DELETE: each statement stays far inside statement_timeout
-PRUNE_BUDGET_S = 60.0  # a run's share of the maintenance function's 300 s; what is left goes at the next run
-
-
-def delete_in_batches(db_session: Session, table: Table, condition: ColumnElement[bool]) -> int:
-    """Delete the rows of `table` matching `condition`, PRUNE_BATCH at a time for PRUNE_BUDGET_S at most; returns
-    how many went. One DELETE for a whole backlog could pass statement_timeout, and would then fail on every run
-    while the backlog grew. All in the caller's transaction."""
-    row: ColumnElement[Any] = literal_column("ctid")  # where the row lies: every table has one, no key needed
-    statement = delete(table).where(row.in_(select(row).select_from(table).where(condition).limit(PRUNE_BATCH)))
-    deadline = time.monotonic() + PRUNE_BUDGET_S
-    deleted = 0
-    while True:
-        gone = int(db_session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
-        deleted += gone
-        if gone < PRUNE_BATCH or time.monotonic() > deadline:
-            return deleted
 
 
 def advisory_lock(db_session: Session, key: str) -> None:

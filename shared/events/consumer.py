@@ -11,10 +11,11 @@ from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from shared.db import delete_in_batches, session_scope
+from shared.db import session_scope
 from shared.events.envelope import PushMessage
 from shared.events.models import ProcessedMessage
 from shared.events.schemas import Event
+from shared.pruning import delete_in_batches
 
 T = TypeVar("T")
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from shared.events import publisher, tasks
 from shared.events.models import OutboxMessage
 from shared.events.schemas import Event
+from shared.pruning import delete_in_batches
 
 log = logging.getLogger("outbox")
 PENDING = "outbox_pending"  # key in Session.info: rows this transaction added
@@ -126,8 +127,6 @@ def relay(*, db_session: Session, older_than: timedelta, limit: int = 500) -> di
 
 
 def prune(*, db_session: Session, older_than: timedelta) -> int:
-    """Forget sent rows older than the retention window, in batches (shared.db.delete_in_batches)."""
-    from shared.db import delete_in_batches  # shared.db imports this module
-
+    """Forget sent rows older than the retention window, in batches (shared.pruning)."""
     table = OutboxMessage.__table__
     return delete_in_batches(db_session, table, table.c.sent_at < datetime.now(UTC) - older_than)  # type: ignore[arg-type]

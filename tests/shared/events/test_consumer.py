@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from shared import db as shared_db
+from shared import pruning
 from shared.db import session_scope
 from shared.events import consumer
 from shared.pgwire import recorded
@@ -33,7 +33,7 @@ def _left() -> list[str]:
 
 
 def test_a_backlog_goes_in_batches_and_fresh_records_stay(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shared_db, "PRUNE_BATCH", 1000)
+    monkeypatch.setattr(pruning, "PRUNE_BATCH", 1000)
     _seed(old=2500, fresh=3)
     with recorded() as statements, session_scope() as session:
         assert consumer.prune_processed(db_session=session, older_than=timedelta(days=14)) == 2500
@@ -42,8 +42,8 @@ def test_a_backlog_goes_in_batches_and_fresh_records_stay(monkeypatch: pytest.Mo
 
 
 def test_a_run_out_of_time_stops_after_a_batch_and_the_next_run_goes_on(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shared_db, "PRUNE_BATCH", 1000)
-    monkeypatch.setattr(shared_db, "PRUNE_BUDGET_S", -1.0)  # past its budget after the first batch
+    monkeypatch.setattr(pruning, "PRUNE_BATCH", 1000)
+    monkeypatch.setattr(pruning, "PRUNE_BUDGET_S", -1.0)  # past its budget after the first batch
     _seed(old=1500, fresh=0)
     with session_scope() as session:
         assert consumer.prune_processed(db_session=session, older_than=timedelta(days=14)) == 1000
